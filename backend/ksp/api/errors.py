@@ -1,0 +1,83 @@
+"""The one place where errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ksp.core.errors import KspError
+
+log = logging.getLogger("ksp.api")
+
+
+def _reason(error: dict[str, object]) -> tuple[str, str]:
+    kind = str(error.get("type", ""))
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return "harus bilangan bulat rupiah", "must be a whole number of rupiah"
+    if kind == "missing":
+        return "wajib diisi", "is required"
+    if kind.startswith("greater_than") or kind.startswith("less_than"):
+        return "di luar batas yang diizinkan", "is out of the allowed range"
+    if kind in {"json_invalid", "model_attributes_type", "dict_type"}:
+        return "format JSON tidak valid", "is not valid JSON"
+    return "tidak valid", str(error.get("msg", "is invalid"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KspError)
+    async def _ksp_error(_request: Request, exc: KspError) -> JSONResponse:
+        return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        reason_id, reason_en = _reason(first)
+        body = {
+            "code": "invalid_input",
+            "message": f"Data tidak valid: {field}: {reason_id}",
+            "message_en": f"Invalid input: {field}: {reason_en}",
+            "details": {"field": field, "errors": len(errors)},
+        }
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            body = {
+                "code": "not_found",
+                "message": "Alamat tidak ditemukan.",
+                "message_en": "Not found.",
+                "details": {},
+            }
+        elif exc.status_code == 405:
+            body = {
+                "code": "method_not_allowed",
+                "message": "Metode tidak diizinkan.",
+                "message_en": "Method not allowed.",
+                "details": {},
+            }
+        else:
+            body = {
+                "code": "http_error",
+                "message": str(exc.detail),
+                "message_en": str(exc.detail),
+                "details": {},
+            }
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        body = {
+            "code": "internal_error",
+            "message": "Terjadi kesalahan pada server.",
+            "message_en": "Internal server error.",
+            "details": {},
+        }
+        return JSONResponse(body, status_code=500)

@@ -1,0 +1,94 @@
+"""Idempotent deployment of the contracts into `deployments/<chainId>.json`.
+
+Used by `ksp deploy` (signing with the operator's local key) and by
+`brownie run scripts/deploy.py` (an unlocked Anvil account): both hand in a Web3 whose
+default account can send transactions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from web3 import Web3
+
+from ksp.chain.compiler import PROJECT_ROOT, Artifact, load_artifact
+
+
+@dataclass(frozen=True)
+class Roles:
+    admin: str  # DEFAULT_ADMIN_ROLE: the pengurus key or multisig
+    operator: str  # OPERATOR_ROLE: the backend's hot key
+
+
+# Contract name -> constructor arguments, given the roles and what is deployed so far.
+ConstructorArgs = Callable[[Roles, dict[str, str]], Sequence[Any]]
+
+CONTRACTS: dict[str, ConstructorArgs] = {
+    "AnchorRegistry": lambda roles, _deployed: [roles.admin, roles.operator],
+}
+
+
+def deployment_path(deployments_dir: Path, chain_id: int) -> Path:
+    return deployments_dir / f"{chain_id}.json"
+
+
+def read_deployment(deployments_dir: Path, chain_id: int) -> dict[str, Any]:
+    path = deployment_path(deployments_dir, chain_id)
+    if not path.exists():
+        return {"chain_id": chain_id, "contracts": {}}
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def _is_live(w3: Web3, record: dict[str, Any], artifact: Artifact) -> bool:
+    """The recorded contract is on this chain, and its ABI is the one we build now."""
+    if record.get("abi_hash") != artifact.abi_hash:
+        return False
+    code = w3.eth.get_code(Web3.to_checksum_address(record["address"]))
+    return len(code) > 0
+
+
+def deploy_all(
+    w3: Web3,
+    roles: Roles,
+    deployments_dir: Path = PROJECT_ROOT / "deployments",
+    root: Path = PROJECT_ROOT,
+    names: Sequence[str] | None = None,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> dict[str, Any]:
+    """Deploys what this chain lacks; returns the deployment record (also written to disk)."""
+    chain_id = w3.eth.chain_id
+    record = read_deployment(deployments_dir, chain_id)
+    contracts: dict[str, Any] = record["contracts"]
+    deployed = {name: c["address"] for name, c in contracts.items()}
+    changed = False
+    for name in names or list(CONTRACTS):
+        artifact = load_artifact(name, root)
+        existing = contracts.get(name)
+        if existing and _is_live(w3, existing, artifact):
+            log(f"{name} already at {existing['address']}")
+            continue
+        factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        tx_hash = factory.constructor(*CONTRACTS[name](roles, deployed)).transact()
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+        if receipt["status"] != 1:
+            raise RuntimeError(f"deploying {name} failed in tx {tx_hash.hex()}")
+        address = receipt["contractAddress"]
+        contracts[name] = {
+            "address": address,
+            "block": receipt["blockNumber"],
+            "tx": "0x" + bytes(tx_hash).hex(),
+            "abi_hash": artifact.abi_hash,
+            "gas_used": receipt["gasUsed"],
+        }
+        deployed[name] = address
+        changed = True
+        log(f"{name} deployed at {address} (block {receipt['blockNumber']})")
+    if changed:
+        deployments_dir.mkdir(parents=True, exist_ok=True)
+        deployment_path(deployments_dir, chain_id).write_text(json.dumps(record, indent=2) + "\n")
+    return record

@@ -1,0 +1,126 @@
+"""Settings from the environment (prefix KSP_). Development gets working defaults;
+production refuses to start without real secrets."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KSP_", env_file=None, extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""  # empty: a SQLite file under var_dir
+    # Chain: with no rpc_url the app runs its own Anvil with state under var_dir.
+    rpc_url: str | None = None
+    anvil_port: int = 8545
+    chain_id: int = 31337
+    deployments_dir: Path = PROJECT_ROOT / "deployments"
+    # The backend's hot key (OPERATOR_ROLE). Either a raw key or an encrypted keystore file.
+    operator_key: SecretStr | None = None
+    operator_keystore: Path | None = None
+    operator_keystore_password: SecretStr | None = None
+    # DEFAULT_ADMIN_ROLE holder (pengurus key or multisig); defaults to the operator locally.
+    admin_address: str | None = None
+    # AES-256-GCM key for NIK, phone and address, and the HMAC key for lookups (base64).
+    pii_key: SecretStr | None = None
+    # Signs session tokens.
+    secret_key: SecretStr | None = None
+    # Anchor the log every N new entries or T minutes, whichever comes first.
+    anchor_every_entries: int = 100
+    anchor_every_minutes: int = 60
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'ksp.sqlite3'}"
+        if self.env is Environment.PRODUCTION:
+            missing = [
+                name
+                for name, value in (
+                    ("KSP_PII_KEY", self.pii_key),
+                    ("KSP_SECRET_KEY", self.secret_key),
+                    ("KSP_RPC_URL", self.rpc_url),
+                    ("KSP_OPERATOR_KEYSTORE", self.operator_keystore),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ValueError(f"production needs {', '.join(missing)}; refusing defaults")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def local_chain(self) -> bool:
+        return self.rpc_url is None
+
+    @property
+    def effective_rpc_url(self) -> str:
+        return self.rpc_url or f"http://127.0.0.1:{self.anvil_port}"
+
+    def dev_secret(self, name: str) -> str:
+        """A random secret kept in var_dir/secrets.json, for development and tests only."""
+        if self.env is Environment.PRODUCTION:
+            raise RuntimeError(f"{name} must come from the environment in production")
+        path = self.var_dir / "secrets.json"
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        if name not in stored:
+            stored[name] = base64.b64encode(secrets.token_bytes(32)).decode()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored, indent=1))
+            os.chmod(path, 0o600)
+        return stored[name]
+
+    def pii_key_bytes(self) -> bytes:
+        raw = self.pii_key.get_secret_value() if self.pii_key else self.dev_secret("pii_key")
+        key = base64.b64decode(raw)
+        if len(key) != 32:
+            raise ValueError("KSP_PII_KEY must be 32 bytes, base64-encoded")
+        return key
+
+    def secret_key_bytes(self) -> bytes:
+        raw = self.secret_key.get_secret_value() if self.secret_key else self.dev_secret("secret")
+        return raw.encode()
+
+    def operator_private_key(self) -> str:
+        if self.operator_key is not None:
+            return self.operator_key.get_secret_value()
+        if self.operator_keystore is not None:
+            from eth_account import Account
+
+            password = self.operator_keystore_password
+            if password is None:
+                raise ValueError("KSP_OPERATOR_KEYSTORE_PASSWORD is required with a keystore")
+            keystore = json.loads(self.operator_keystore.read_text())
+            key: bytes = Account.decrypt(keystore, password.get_secret_value())
+            return "0x" + key.hex()
+        # A fresh local key; funded from Anvil by the app. Never a well-known test key.
+        return "0x" + base64.b64decode(self.dev_secret("operator_key")).hex()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,60 @@
+"""`make bench`: runs every benchmark and writes bench/results/latest.json.
+
+Figures, not pass/fail: gas comes from receipts; wall-clock figures are reported next to
+a baseline measured in the same run, as ratios, because the machines are shared.
+`python -m bench --quick` runs the same code on small sizes (a smoke check).
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+import os
+import platform
+import sys
+import traceback
+from pathlib import Path
+
+BENCHES = ["bench_anchor_gas", "bench_merkle"]
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def machine() -> dict[str, object]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    only = [a for a in sys.argv[1:] if not a.startswith("--")]
+    results: dict[str, object] = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "quick": quick,
+    }
+    failed = False
+    for name in BENCHES:
+        if only and name not in only:
+            continue
+        print(f"== {name}", flush=True)
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            results[name] = module.run(quick=quick)
+        except Exception:  # a broken bench is reported, the others still run
+            failed = True
+            results[name] = {"error": traceback.format_exc(limit=3)}
+        print(json.dumps(results[name], indent=1), flush=True)
+    if not quick:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"wrote {RESULTS}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

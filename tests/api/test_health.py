@@ -1,0 +1,47 @@
+from fastapi.testclient import TestClient
+
+from ksp.api.app import create_app
+from ksp.chain.runtime import ChainRuntime
+
+
+def test_health_reports_db_chain_and_deployed_registry(chain_settings):
+    runtime = ChainRuntime(chain_settings)
+    deployment = runtime.deploy()
+    client = TestClient(create_app(chain_settings, runtime))
+
+    body = client.get("/health").json()
+
+    assert body["status"] == "ok"
+    assert body["db"] == "ok"
+    assert body["chain_id"] == 31337
+    assert body["block_number"] >= 1
+    assert body["contracts"]["AnchorRegistry"] == deployment["contracts"]["AnchorRegistry"]["address"]
+
+
+def test_health_says_degraded_when_chain_is_unreachable(settings):
+    client = TestClient(create_app(settings))
+
+    body = client.get("/health").json()
+
+    assert body["db"] == "ok"
+    assert body["status"] == "degraded"
+    assert body["chain_id"] is None
+
+
+def test_deploy_is_idempotent_on_the_same_chain(chain_settings):
+    first = ChainRuntime(chain_settings).deploy()
+    second = ChainRuntime(chain_settings).deploy()
+
+    address = first["contracts"]["AnchorRegistry"]["address"]
+    assert second["contracts"]["AnchorRegistry"]["address"] == address
+    assert second["contracts"]["AnchorRegistry"]["block"] == first["contracts"]["AnchorRegistry"]["block"]
+
+
+def test_unknown_route_gets_bilingual_json_404(settings):
+    client = TestClient(create_app(settings))
+
+    response = client.get("/no-such-page")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert response.json()["message"] and response.json()["message_en"]
