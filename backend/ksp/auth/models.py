@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, DateTime, Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ksp.core.db import Base, BigId
+
+
+class Role(enum.StrEnum):
+    SUPER_ADMIN = "super_admin"
+    ADMIN = "admin"
+    PENGURUS = "pengurus"
+    PENGAWAS = "pengawas"
+    ANGGOTA = "anggota"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))  # Argon2id
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

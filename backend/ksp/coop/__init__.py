@@ -1,0 +1,1 @@
+"""The cooperative's own rules (AD/ART settings), versioned by effective date."""

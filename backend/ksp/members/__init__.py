@@ -1,0 +1,1 @@
+"""Members (anggota): registration, wallet proof, status, and their encrypted personal data."""

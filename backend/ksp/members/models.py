@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import BigInteger, Date, DateTime, Enum, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ksp.core.db import Base, BigId
+
+
+class MemberStatus(enum.StrEnum):
+    CALON = "calon_anggota"  # registered, simpanan pokok not yet paid
+    ANGGOTA = "anggota"
+    KELUAR = "keluar"
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, unique=True)  # nomor anggota
+    name: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    occupation: Mapped[str] = mapped_column(String(120))
+    # NIK, phone and address: AES-256-GCM ciphertexts; NIK also as a keyed lookup hash.
+    nik_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    nik_lookup: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    address_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # Key of the member's log commitments; erasing it unlinks the log from the person.
+    pii_salt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    wallet_address: Mapped[str | None] = mapped_column(String(42), unique=True, nullable=True)
+    status: Mapped[MemberStatus] = mapped_column(
+        Enum(MemberStatus, native_enum=False, length=16), default=MemberStatus.CALON
+    )
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    joined_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    exited_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class WalletChallenge(Base):
+    """A one-time server nonce that a wallet signs to prove it controls an address."""
+
+    __tablename__ = "wallet_challenges"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(42), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "link" or "login"
+    message: Mapped[str] = mapped_column(String(1000))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from ksp.api.deps import (
+    CipherDep,
+    CurrentPrincipal,
+    SessionDep,
+    SettingsDep,
+    Writer,
+    require_member_access,
+    require_roles,
+    writer_for,
+)
+from ksp.auth.service import READ_ALL, WRITE
+from ksp.core import clock
+from ksp.core.money import format_rupiah
+from ksp.members import service, wallet
+from ksp.members.models import Member
+from ksp.savings import service as savings
+
+router = APIRouter(prefix="/api/v1", tags=["anggota"])
+TellerWriter = Annotated[Writer, Depends(writer_for(*WRITE))]
+
+
+class WalletProof(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(max_length=1000)
+    signature: str = Field(max_length=200)
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nik: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=120)
+    birth_date: dt.date
+    address: str = Field(min_length=1, max_length=300)
+    phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
+    occupation: str = Field(min_length=1, max_length=120)
+    wallet: WalletProof | None = None
+
+
+class ExitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tanggal: dt.date | None = None
+
+
+class ChallengeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(max_length=42)
+    purpose: str = Field("link", pattern="^(link|login)$")
+
+
+def _summary(m: Member) -> dict[str, Any]:
+    return {"number": m.number, "name": m.name, "status": m.status.value,
+            "wallet_address": m.wallet_address,
+            "joined_on": m.joined_on.isoformat() if m.joined_on else None,
+            "exited_on": m.exited_on.isoformat() if m.exited_on else None}
+
+
+@router.post("/wallet/challenges", status_code=201)
+def wallet_challenge(body: ChallengeIn, session: SessionDep, request: Request,
+                     settings: SettingsDep) -> Any:
+    """A message with a one-time nonce for the wallet to sign (link or sign-in)."""
+    domain = request.url.netloc or f"{settings.host}:{settings.port}"
+    with session.begin():
+        challenge = wallet.issue_challenge(session, address=body.address, purpose=body.purpose,
+                                           domain=domain, chain_id=settings.chain_id)
+    return {"message": challenge.message, "nonce": challenge.nonce,
+            "expires_at": challenge.expires_at.isoformat()}
+
+
+@router.post("/members", status_code=201)
+def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep) -> Any:
+    """Pendaftaran calon anggota. The member becomes anggota once simpanan pokok is paid."""
+    def act(session: Any) -> tuple[int, Any, int | None]:
+        address = None
+        if body.wallet is not None:
+            address = wallet.consume_challenge(session, message=body.wallet.message,
+                                               signature=body.wallet.signature, purpose="link")
+        member = service.register(session, cipher, service.Registration(
+            nik=body.nik, name=body.name, birth_date=body.birth_date, address=body.address,
+            phone=body.phone, occupation=body.occupation), wallet_address=address)
+        return 201, _summary(member), None
+
+    return writer.run(body.model_dump(mode="json"), act)
+
+
+@router.post("/members/{number}/wallet", status_code=200)
+def link_wallet(number: int, body: WalletProof, writer: TellerWriter) -> Any:
+    """Links a wallet whose owner signed a `link` challenge."""
+    def act(session: Any) -> tuple[int, Any, int | None]:
+        member = service.get_member(session, number, lock=True)
+        address = wallet.consume_challenge(session, message=body.message,
+                                           signature=body.signature, purpose="link")
+        seq = service.link_wallet(session, member, address)
+        return 200, _summary(member), seq
+
+    return writer.run(body.model_dump() | {"member": number}, act)
+
+
+@router.get("/members")
+def list_members(session: SessionDep,
+                 _p: Annotated[Any, Depends(require_roles(*READ_ALL))]) -> Any:
+    members = session.scalars(select(Member).order_by(Member.number))
+    return {"members": [_summary(m) for m in members]}
+
+
+@router.get("/members/{number}")
+def get_member(number: int, principal: CurrentPrincipal, session: SessionDep,
+               cipher: CipherDep) -> Any:
+    """Profile with decrypted NIK, phone and address: staff, or the member themself."""
+    require_member_access(principal, number)
+    member = service.get_member(session, number)
+    p = service.profile(cipher, member)
+    balances = savings.balances(session, number)
+    return {**_summary(member), "birth_date": p.birth_date.isoformat(),
+            "occupation": p.occupation, "nik": p.nik, "phone": p.phone, "address": p.address,
+            "savings": {j.value: b for j, b in balances.items()},
+            "savings_text": {j.value: format_rupiah(b) for j, b in balances.items()}}
+
+
+@router.post("/members/{number}/exit", status_code=200)
+def exit_member(number: int, body: ExitIn, writer: TellerWriter) -> Any:
+    """Anggota keluar: pokok, wajib and sukarela are paid back through the ledger."""
+    def act(session: Any) -> tuple[int, Any, int | None]:
+        paid = savings.exit_member(session, member_number=number, on=body.tanggal or clock.today())
+        member = service.get_member(session, number)
+        return 200, {**_summary(member), "paid_out": {j.value: a for j, a in paid.items()},
+                     "paid_out_total": sum(paid.values())}, None
+
+    return writer.run(body.model_dump(mode="json") | {"member": number}, act)

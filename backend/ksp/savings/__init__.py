@@ -1,0 +1,1 @@
+"""Simpanan: pokok (once), wajib (periodic), sukarela (voluntary, withdrawable)."""

@@ -1,0 +1,213 @@
+"""Deposits, withdrawals, exit payouts, statements and wajib arrears. Every movement is
+a journal entry posted by the ledger, plus a SavingsToken mirror row in the chain outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ksp.chain.outbox import OutboxKind, enqueue
+from ksp.coop.service import adart_at
+from ksp.core.money import MAX_AMOUNT, format_rupiah
+from ksp.ledger import chart, journal
+from ksp.ledger.journal import credit, debit
+from ksp.ledger.models import JournalEntry, JournalLine
+from ksp.ledger.reports import member_balances
+from ksp.members import service as members
+from ksp.members.errors import MemberNotActive
+from ksp.members.models import Member, MemberStatus
+from ksp.savings.errors import (
+    InsufficientBalance,
+    InvalidAmount,
+    PokokAlreadyPaid,
+    PokokAmountMismatch,
+    WithdrawalNotAllowed,
+)
+
+
+class Jenis(enum.StrEnum):
+    POKOK = "pokok"
+    WAJIB = "wajib"
+    SUKARELA = "sukarela"
+
+
+ACCOUNT = {
+    Jenis.POKOK: chart.SIMPANAN_POKOK,
+    Jenis.WAJIB: chart.SIMPANAN_WAJIB,
+    Jenis.SUKARELA: chart.SIMPANAN_SUKARELA,
+}
+TOKEN_ID = {Jenis.POKOK: 1, Jenis.WAJIB: 2, Jenis.SUKARELA: 3}
+JENIS_OF_ACCOUNT = {code: jenis for jenis, code in ACCOUNT.items()}
+
+
+@dataclass(frozen=True)
+class Movement:
+    seq: int
+    entry_id: int
+    member: int
+    jenis: Jenis
+    amount: int
+    balance: int
+    date: dt.date
+
+
+def check_amount(amount: object) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidAmount(reason_id="harus bilangan bulat rupiah",
+                            reason_en="must be a whole number of rupiah")
+    if amount <= 0:
+        raise InvalidAmount(reason_id="harus lebih dari nol", reason_en="must be positive")
+    if amount > MAX_AMOUNT:
+        raise InvalidAmount(reason_id="terlalu besar", reason_en="too large")
+    return amount
+
+
+def balances(session: Session, member: int, through: dt.date | None = None) -> dict[Jenis, int]:
+    by_account = member_balances(session, member=member, through=through)
+    return {jenis: by_account.get(code, 0) for jenis, code in ACCOUNT.items()}
+
+
+def _mirror(session: Session, seq: int, member: Member, jenis: Jenis, delta: int) -> None:
+    enqueue(session, seq=seq, kind=OutboxKind.MIRROR_SAVINGS,
+            data={"member": member.number, "token_id": TOKEN_ID[jenis], "delta": delta})
+
+
+def deposit(
+    session: Session, *, member_number: int, jenis: Jenis, amount: int, on: dt.date,
+    cash_account: str = chart.KAS,
+) -> Movement:
+    amount = check_amount(amount)
+    member = members.get_member(session, member_number, lock=True)
+    rules = adart_at(session, on)
+    if jenis is Jenis.POKOK:
+        if member.status is not MemberStatus.CALON:
+            raise PokokAlreadyPaid(number=member.number)
+        if amount != rules.simpanan_pokok:
+            raise PokokAmountMismatch(expected=format_rupiah(rules.simpanan_pokok))
+    elif member.status is not MemberStatus.ANGGOTA:
+        raise MemberNotActive(number=member.number, status=member.status.value)
+    entry = journal.post(
+        session, entry_date=on, kind=f"simpanan.{jenis.value}.setor",
+        memo=f"Setoran simpanan {jenis.value}",
+        legs=[debit(cash_account, amount), credit(ACCOUNT[jenis], amount, member.number)],
+    )
+    _mirror(session, entry.seq, member, jenis, amount)
+    if jenis is Jenis.POKOK:
+        members.admit(session, member, on=on)
+    balance = balances(session, member.number)[jenis]
+    return Movement(entry.seq, entry.id, member.number, jenis, amount, balance, on)
+
+
+def withdraw(
+    session: Session, *, member_number: int, jenis: Jenis, amount: int, on: dt.date,
+    cash_account: str = chart.KAS,
+) -> Movement:
+    amount = check_amount(amount)
+    member = members.get_member(session, member_number, lock=True)
+    if jenis is not Jenis.SUKARELA:
+        raise WithdrawalNotAllowed(jenis=jenis.value)
+    if member.status is not MemberStatus.ANGGOTA:
+        raise MemberNotActive(number=member.number, status=member.status.value)
+    balance = balances(session, member.number)[jenis]
+    if amount > balance:
+        raise InsufficientBalance(jenis=jenis.value, balance=format_rupiah(balance),
+                                  amount=format_rupiah(amount))
+    entry = journal.post(
+        session, entry_date=on, kind="simpanan.sukarela.tarik",
+        memo="Penarikan simpanan sukarela",
+        legs=[debit(ACCOUNT[jenis], amount, member.number), credit(cash_account, amount)],
+    )
+    _mirror(session, entry.seq, member, jenis, -amount)
+    return Movement(entry.seq, entry.id, member.number, jenis, amount, balance - amount, on)
+
+
+def exit_member(
+    session: Session, *, member_number: int, on: dt.date, cash_account: str = chart.KAS
+) -> dict[Jenis, int]:
+    """Returns pokok, wajib and sukarela to the leaving member, then marks them keluar."""
+    member = members.get_member(session, member_number, lock=True)
+    if member.status is MemberStatus.KELUAR:
+        raise MemberNotActive(number=member.number, status=member.status.value)
+    owed = {j: b for j, b in balances(session, member.number).items() if b > 0}
+    if owed:
+        total = sum(owed.values())
+        legs = [debit(ACCOUNT[j], b, member.number) for j, b in owed.items()]
+        entry = journal.post(session, entry_date=on, kind="anggota.keluar",
+                             memo="Pengembalian simpanan anggota keluar",
+                             legs=[*legs, credit(cash_account, total)])
+        for jenis, paid in owed.items():
+            _mirror(session, entry.seq, member, jenis, -paid)
+    members.mark_exited(session, member, on=on)
+    return owed
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    seq: int
+    date: dt.date
+    jenis: Jenis
+    kind: str
+    deposit: int
+    withdrawal: int
+    balance: int
+
+
+def statement(session: Session, *, member_number: int) -> list[StatementLine]:
+    """Every savings movement of the member, with the running balance per jenis."""
+    members.get_member(session, member_number)
+    rows = session.execute(
+        select(JournalEntry.seq, JournalEntry.entry_date, JournalEntry.kind,
+               JournalLine.account_code, JournalLine.side, JournalLine.amount)
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .where(JournalLine.member_number == member_number,
+               JournalLine.account_code.in_(list(ACCOUNT.values())))
+        .order_by(JournalEntry.seq, JournalLine.id)
+    )
+    running = dict.fromkeys(Jenis, 0)
+    lines = []
+    for seq, date, kind, code, side, amount in rows:
+        jenis = JENIS_OF_ACCOUNT[code]
+        is_deposit = side == "C"  # savings are credit-normal (equity or liability)
+        running[jenis] += amount if is_deposit else -amount
+        lines.append(StatementLine(seq, date, jenis, kind, amount if is_deposit else 0,
+                                   0 if is_deposit else amount, running[jenis]))
+    return lines
+
+
+@dataclass(frozen=True)
+class WajibArrears:
+    months_due: int
+    amount_due: int
+    paid: int
+
+    @property
+    def arrears(self) -> int:
+        return max(self.amount_due - self.paid, 0)
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, current = [], dt.date(start.year, start.month, 1)
+    while current <= end:
+        months.append(current)
+        current = dt.date(current.year + (current.month == 12), current.month % 12 + 1, 1)
+    return months
+
+
+def wajib_arrears(session: Session, *, member_number: int, as_of: dt.date) -> WajibArrears:
+    """Wajib is due for every month from the joining month through `as_of`, at the amount
+    the AD/ART set for that month; arrears are what is due minus what was paid."""
+    member = members.get_member(session, member_number)
+    if member.joined_on is None:
+        return WajibArrears(0, 0, 0)
+    end = min(as_of, member.exited_on) if member.exited_on else as_of
+    months = _months(member.joined_on, end)
+    due = sum(adart_at(session, month).simpanan_wajib for month in months)
+    paid = sum(
+        line.deposit for line in statement(session, member_number=member_number)
+        if line.jenis is Jenis.WAJIB and line.date <= as_of
+    )
+    return WajibArrears(len(months), due, paid)

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title ISavingsToken
+/// @notice Members' savings (simpanan) mirrored from the ledger as non-transferable ERC-1155
+/// balances: id 1 pokok, 2 wajib, 3 sukarela; 1 unit = Rp 1.
+interface ISavingsToken {
+    /// @notice One ledger posting to mirror: mint (`burn` false) or burn `amount` of token `id`
+    /// for `account`. `seq` is the log sequence number of the ledger entry it mirrors.
+    struct Posting {
+        uint64 seq;
+        address account;
+        uint8 id;
+        bool burn;
+        uint128 amount;
+    }
+
+    /// @dev `seq` was mirrored before (by an earlier batch or earlier in this one). The whole batch reverts.
+    error SavingsTokenSeqAlreadyApplied(uint64 seq);
+
+    /// @dev The posting with `seq` names a token id other than 1, 2 or 3.
+    error SavingsTokenUnknownId(uint64 seq, uint8 id);
+
+    /// @dev The posting with `seq` has amount 0.
+    error SavingsTokenZeroAmount(uint64 seq);
+
+    /// @dev The posting with `seq` names the zero address.
+    error SavingsTokenZeroAccount(uint64 seq);
+
+    /// @dev `mirror` was called with no postings.
+    error SavingsTokenEmptyBatch();
+
+    /// @dev Savings never move between holders: only the ledger mints and burns them.
+    error SavingsTokenNonTransferable(address from, address to);
+
+    /// @dev Approvals are meaningless for non-transferable savings.
+    error SavingsTokenApprovalsDisabled();
+
+    /// @notice One per `mirror` batch: the ledger seqs applied, in the order of the batch. The
+    /// batch's i-th ERC-1155 `TransferSingle` event mirrors `seqs[i]`.
+    event PostingsMirrored(uint64[] seqs);
+
+    /// @notice Applies ledger postings in order; all or nothing.
+    function mirror(Posting[] calldata postings) external;
+
+    /// @notice Whether the posting with ledger seq `seq` has been mirrored.
+    function isApplied(uint64 seq) external view returns (bool);
+}
