@@ -4,21 +4,42 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from ksp.chain.runtime import ChainRuntime
 from ksp.core.settings import get_settings
+from ksp.pengurus_cli import demo_app, member_app, report_app, savings_app, staff_app
 
 app = typer.Typer(no_args_is_help=True, help="KSP: koperasi simpan pinjam")
 chain_app = typer.Typer(no_args_is_help=True, help="Rantai (chain) lokal dan kontrak")
 app.add_typer(chain_app, name="chain")
+app.add_typer(member_app, name="member")
+app.add_typer(savings_app, name="savings")
+app.add_typer(report_app, name="report")
+app.add_typer(staff_app, name="staff")
+app.add_typer(demo_app, name="demo")
 console = Console()
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def _seed_demo_once(factory: Any, cipher: Any, var_dir: Path) -> None:
+    """First start: a demo cooperative, and staff passwords written to var/ (not the repo)."""
+    from ksp.demo import seed
+
+    passwords = seed(factory, cipher)
+    if passwords:
+        lines = [f"{user}: {password}" for user, password in passwords.items()]
+        credentials = var_dir / "demo-credentials.txt"
+        credentials.write_text("\n".join(lines) + "\n")
+        credentials.chmod(0o600)
+        console.print(f"Koperasi contoh dibuat; kata sandi staf di / passwords in {credentials}")
 
 
 @chain_app.command("up")
@@ -30,7 +51,8 @@ def chain_up() -> None:
         raise typer.Exit(1)
     runtime = ChainRuntime(settings)
     runtime.start_local_chain()
-    console.print(f"Anvil siap / ready: {settings.effective_rpc_url} (chain id {settings.chain_id})")
+    url, chain_id = settings.effective_rpc_url, settings.chain_id
+    console.print(f"Anvil siap / ready: {url} (chain id {chain_id})")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -71,6 +93,7 @@ def run() -> None:
     try:
         runtime.deploy(log=console.print)
         web = create_app(settings, runtime)
+        _seed_demo_once(web.state.sessionmaker, web.state.cipher, settings.var_dir)
         console.print(f"KSP berjalan di / running at http://{settings.host}:{settings.port}")
         uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
     finally:

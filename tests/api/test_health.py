@@ -15,7 +15,8 @@ def test_health_reports_db_chain_and_deployed_registry(chain_settings):
     assert body["db"] == "ok"
     assert body["chain_id"] == 31337
     assert body["block_number"] >= 1
-    assert body["contracts"]["AnchorRegistry"] == deployment["contracts"]["AnchorRegistry"]["address"]
+    registry = deployment["contracts"]["AnchorRegistry"]
+    assert body["contracts"]["AnchorRegistry"] == registry["address"]
 
 
 def test_health_says_degraded_when_chain_is_unreachable(settings):
@@ -34,7 +35,8 @@ def test_deploy_is_idempotent_on_the_same_chain(chain_settings):
 
     address = first["contracts"]["AnchorRegistry"]["address"]
     assert second["contracts"]["AnchorRegistry"]["address"] == address
-    assert second["contracts"]["AnchorRegistry"]["block"] == first["contracts"]["AnchorRegistry"]["block"]
+    first_block = first["contracts"]["AnchorRegistry"]["block"]
+    assert second["contracts"]["AnchorRegistry"]["block"] == first_block
 
 
 def test_unknown_route_gets_bilingual_json_404(settings):

@@ -7,16 +7,14 @@ from fastapi import FastAPI
 from ksp.api.errors import install_error_handlers
 from ksp.api.health import router as health_router
 from ksp.auth.routes import router as auth_router
+from ksp.bootstrap import open_database
+from ksp.chain.runtime import ChainRuntime
 from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
-from ksp.core.schema import migrate
-from ksp.ledger.chart import ensure_chart
+from ksp.core.settings import Settings, get_settings
 from ksp.ledger.routes import router as ledger_router
 from ksp.members.routes import router as members_router
 from ksp.savings.routes import router as savings_router
-from ksp.chain.runtime import ChainRuntime
-from ksp.core.db import make_engine, make_sessionmaker, transaction
-from ksp.core.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None, chain: ChainRuntime | None = None) -> FastAPI:
@@ -28,13 +26,8 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
         "Cooperative ledger, on-chain mirror and anchoring",
     )
     app.state.settings = settings
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app.state.engine = make_engine(settings.database_url)
-    migrate(app.state.engine)
-    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.engine, app.state.sessionmaker = open_database(settings)
     app.state.cipher = PiiCipher(settings.pii_key_bytes())
-    with transaction(app.state.sessionmaker) as session:
-        ensure_chart(session)
     app.state.chain = chain or ChainRuntime(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, members_router, savings_router, ledger_router,

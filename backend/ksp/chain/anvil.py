@@ -36,7 +36,9 @@ def find_anvil(root: Path = PROJECT_ROOT) -> Path:
     raise AnvilNotFound()
 
 
-def rpc_call(url: str, method: str, params: list[object] | None = None, timeout: float = 5) -> object:
+def rpc_call(
+    url: str, method: str, params: list[object] | None = None, timeout: float = 5
+) -> object:
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
     request = urllib.request.Request(
         url, data=body.encode(), headers={"Content-Type": "application/json"}

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 

@@ -30,7 +30,7 @@ class Appended:
 
 def encode_payload(seq: int, kind: str, recorded_at: dt.datetime, data: dict[str, Any]) -> bytes:
     """The exact bytes a leaf commits to: RFC 8785 canonical JSON of the whole entry."""
-    record = {
+    record: dict[str, Any] = {
         "seq": seq,
         "kind": kind,
         "at": recorded_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),

@@ -144,7 +144,7 @@ def member_balances(
         query = query.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(
             JournalEntry.entry_date <= through
         )
-    types = {code: kind for code, kind in session.execute(select(Account.code, Account.type))}
+    types = dict(session.execute(select(Account.code, Account.type)).tuples().all())
     balances: dict[str, int] = {}
     for code, side, amount in session.execute(query):
         debit_normal = types[code] in (AccountType.ASSET, AccountType.EXPENSE)

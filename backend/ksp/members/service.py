@@ -35,7 +35,7 @@ def validate_nik(nik: str, birth_date: dt.date) -> str:
         number = stdnum_nik.validate(nik)
     except stdnum_nik.ValidationError as exc:
         raise InvalidNik(reason_id="format atau kode wilayah/tanggal salah",
-                         reason_en=f"wrong format, region or date ({exc.message})") from exc
+                         reason_en=f"wrong format, region or date ({exc})") from exc
     born = stdnum_nik.get_birth_date(number)
     # The NIK stores a two-digit year; compare day and month, and the year modulo 100.
     if (born.day, born.month, born.year % 100) != (

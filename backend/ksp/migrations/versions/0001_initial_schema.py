@@ -11,7 +11,6 @@ from alembic import op
 
 from ksp.core.schema import append_only_ddl
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -40,7 +39,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_anchors')),
-    sa.UniqueConstraint('tree_size', name=op.f('uq_anchors_tree_size'))
+    sa.UniqueConstraint('chain_id', 'registry_address', 'tree_size', name=op.f('uq_anchors_chain_id'))
     )
     op.create_table('audit_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
