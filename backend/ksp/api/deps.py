@@ -7,7 +7,7 @@ annotations (they name local variables)."""
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from ksp.audit import service as audit
@@ -122,3 +122,7 @@ def writer_for(*roles: Role) -> Callable[..., Writer]:
         return Writer(request, principal, factory, idempotency_key)
 
     return make
+
+
+# Member numbers in URLs: positive and within a signed 64-bit column.
+MemberNumber = Annotated[int, Path(ge=1, le=2**63 - 1, description="Nomor anggota")]

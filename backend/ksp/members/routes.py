@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ksp.api.deps import (
     CipherDep,
     CurrentPrincipal,
+    MemberNumber,
     SessionDep,
     SettingsDep,
     Writer,
@@ -96,7 +97,7 @@ def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep) -> Any:
 
 
 @router.post("/members/{number}/wallet", status_code=200)
-def link_wallet(number: int, body: WalletProof, writer: TellerWriter) -> Any:
+def link_wallet(number: MemberNumber, body: WalletProof, writer: TellerWriter) -> Any:
     """Links a wallet whose owner signed a `link` challenge."""
     def act(session: Any) -> tuple[int, Any, int | None]:
         member = service.get_member(session, number, lock=True)
@@ -116,7 +117,7 @@ def list_members(session: SessionDep,
 
 
 @router.get("/members/{number}")
-def get_member(number: int, principal: CurrentPrincipal, session: SessionDep,
+def get_member(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep,
                cipher: CipherDep) -> Any:
     """Profile with decrypted NIK, phone and address: staff, or the member themself."""
     require_member_access(principal, number)
@@ -130,7 +131,7 @@ def get_member(number: int, principal: CurrentPrincipal, session: SessionDep,
 
 
 @router.post("/members/{number}/exit", status_code=200)
-def exit_member(number: int, body: ExitIn, writer: TellerWriter) -> Any:
+def exit_member(number: MemberNumber, body: ExitIn, writer: TellerWriter) -> Any:
     """Anggota keluar: pokok, wajib and sukarela are paid back through the ledger."""
     def act(session: Any) -> tuple[int, Any, int | None]:
         paid = savings.exit_member(session, member_number=number, on=body.tanggal or clock.today())

@@ -31,3 +31,9 @@ class PokokAmountMismatch(InvalidInput):
     code = "pokok_amount_mismatch"
     message_id = "Simpanan pokok harus tepat {expected}."
     message_en = "Simpanan pokok must be exactly {expected}."
+
+
+class ExitBeforeJoining(InvalidInput):
+    code = "exit_before_joining"
+    message_id = "Tanggal keluar {date} sebelum tanggal masuk {joined_on}."
+    message_en = "Exit date {date} is before the joining date {joined_on}."

@@ -6,7 +6,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from ksp.api.deps import CurrentPrincipal, SessionDep, Writer, require_member_access, writer_for
+from ksp.api.deps import (
+    CurrentPrincipal,
+    MemberNumber,
+    SessionDep,
+    Writer,
+    require_member_access,
+    writer_for,
+)
 from ksp.auth.service import WRITE
 from ksp.core import clock
 from ksp.core.money import MAX_AMOUNT, format_rupiah
@@ -32,7 +39,7 @@ def _movement(m: Movement) -> dict[str, Any]:
 
 
 @router.post("/members/{number}/deposits", status_code=201)
-def deposit(number: int, body: MovementIn, writer: TellerWriter) -> Any:
+def deposit(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> Any:
     """Setoran simpanan (pokok, wajib, sukarela). Needs an Idempotency-Key header."""
     def act(session: Any) -> tuple[int, Any, int]:
         m = service.deposit(session, member_number=number, jenis=body.jenis, amount=body.amount,
@@ -43,7 +50,7 @@ def deposit(number: int, body: MovementIn, writer: TellerWriter) -> Any:
 
 
 @router.post("/members/{number}/withdrawals", status_code=201)
-def withdraw(number: int, body: MovementIn, writer: TellerWriter) -> Any:
+def withdraw(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> Any:
     """Penarikan simpanan sukarela. Needs an Idempotency-Key header."""
     def act(session: Any) -> tuple[int, Any, int]:
         m = service.withdraw(session, member_number=number, jenis=body.jenis,
@@ -54,7 +61,7 @@ def withdraw(number: int, body: MovementIn, writer: TellerWriter) -> Any:
 
 
 @router.get("/members/{number}/savings")
-def savings(number: int, principal: CurrentPrincipal, session: SessionDep) -> Any:
+def savings(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep) -> Any:
     require_member_access(principal, number)
     balances = service.balances(session, number) if _exists(session, number) else {}
     return {"member": number,
@@ -64,7 +71,7 @@ def savings(number: int, principal: CurrentPrincipal, session: SessionDep) -> An
 
 
 @router.get("/members/{number}/statement")
-def statement(number: int, principal: CurrentPrincipal, session: SessionDep) -> Any:
+def statement(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep) -> Any:
     require_member_access(principal, number)
     lines = service.statement(session, member_number=number)
     return {"member": number, "lines": [
@@ -73,7 +80,7 @@ def statement(number: int, principal: CurrentPrincipal, session: SessionDep) -> 
 
 
 @router.get("/members/{number}/wajib-arrears")
-def arrears(number: int, principal: CurrentPrincipal, session: SessionDep,
+def arrears(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep,
             as_of: dt.date | None = None) -> Any:
     require_member_access(principal, number)
     a = service.wajib_arrears(session, member_number=number, as_of=as_of or clock.today())

@@ -21,6 +21,7 @@ from ksp.members import service as members
 from ksp.members.errors import MemberNotActive
 from ksp.members.models import Member, MemberStatus
 from ksp.savings.errors import (
+    ExitBeforeJoining,
     InsufficientBalance,
     InvalidAmount,
     PokokAlreadyPaid,
@@ -112,7 +113,9 @@ def withdraw(
         raise WithdrawalNotAllowed(jenis=jenis.value)
     if member.status is not MemberStatus.ANGGOTA:
         raise MemberNotActive(number=member.number, status=member.status.value)
-    balance = balances(session, member.number)[jenis]
+    # Neither on the booking date nor today may the balance go below zero.
+    balance = min(balances(session, member.number, through=on)[jenis],
+                  balances(session, member.number)[jenis])
     if amount > balance:
         raise InsufficientBalance(jenis=jenis.value, balance=format_rupiah(balance),
                                   amount=format_rupiah(amount))
@@ -132,6 +135,8 @@ def exit_member(
     member = members.get_member(session, member_number, lock=True)
     if member.status is MemberStatus.KELUAR:
         raise MemberNotActive(number=member.number, status=member.status.value)
+    if member.joined_on is not None and on < member.joined_on:
+        raise ExitBeforeJoining(joined_on=member.joined_on.isoformat(), date=on.isoformat())
     owed = {j: b for j, b in balances(session, member.number).items() if b > 0}
     if owed:
         total = sum(owed.values())
@@ -193,6 +198,8 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     months, current = [], dt.date(start.year, start.month, 1)
     while current <= end:
         months.append(current)
+        if current.year == dt.MAXYEAR and current.month == 12:
+            break
         current = dt.date(current.year + (current.month == 12), current.month % 12 + 1, 1)
     return months
 
