@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from ksp.ledger.models import LogEntry
+from ksp.core.db import transaction
+from ksp.ledger.models import LogEntry, LogHead
 
 BATCH = 2_000
 
@@ -29,14 +30,18 @@ def export_line(seq: int, kind: str, payload: str, leaf: bytes) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def export_lines(session: Session, *, start_seq: int = 1) -> Iterator[str]:
-    """The export, line by line, from `start_seq` on."""
+def export_lines(
+    session: Session, *, start_seq: int = 1, end_seq: int | None = None
+) -> Iterator[str]:
+    """The export, line by line, of seqs start_seq..end_seq (default: to the end)."""
     statement = (
         select(LogEntry.seq, LogEntry.kind, LogEntry.payload, LogEntry.leaf_hash)
         .where(LogEntry.seq >= start_seq)
         .order_by(LogEntry.seq)
         .execution_options(yield_per=BATCH)
     )
+    if end_seq is not None:
+        statement = statement.where(LogEntry.seq <= end_seq)
     for seq, kind, payload, leaf in session.execute(statement):
         yield export_line(int(seq), kind, payload, bytes(leaf))
 
@@ -48,3 +53,22 @@ def export_log(session: Session, out: TextIO) -> int:
         out.write(line)
         count += 1
     return count
+
+
+def stream_export(factory: sessionmaker[Session], *, batch: int = 10_000) -> Iterator[str]:
+    """The export in short transactions of `batch` entries, up to the size at the start.
+
+    For long or slow readers (an HTTP download): SQLite transactions here take the write
+    lock (BEGIN IMMEDIATE), so one transaction for the whole export would stall every
+    append. The log is append-only, so batches read at different moments still form one
+    consistent prefix.
+    """
+    with transaction(factory) as session:
+        end = int(session.scalar(select(LogHead.size).where(LogHead.id == 1)) or 0)
+    start = 1
+    while start <= end:
+        stop = min(start + batch - 1, end)
+        with transaction(factory) as session:
+            lines = list(export_lines(session, start_seq=start, end_seq=stop))
+        yield from lines
+        start = stop + 1

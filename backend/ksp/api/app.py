@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ksp.anchoring.routes import router as anchoring_router
 from ksp.api.errors import install_error_handlers
 from ksp.api.health import router as health_router
 from ksp.auth.routes import router as auth_router
@@ -33,4 +34,5 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     for router in (health_router, auth_router, members_router, savings_router, ledger_router,
                    adart_router):
         app.include_router(router)
+    app.include_router(anchoring_router)
     return app

@@ -8,6 +8,7 @@ contract sources; tests check the fragment against the artifact.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from eth_typing import ChecksumAddress
@@ -54,14 +55,21 @@ ABI: list[dict[str, Any]] = [
 LOG_CHUNK_BLOCKS = 5_000
 
 
-class AnchorEvent(NamedTuple):
-    """One `Anchored` event: the anchor's number, what it covers, and where it landed."""
+@dataclass(frozen=True)
+class AnchorEvent:
+    """One `Anchored` event: the anchor's number, what it covers, and where it landed.
+
+    Unpacks like the tuple (index, tree_size, root, tx_hash, block).
+    """
 
     index: int
     tree_size: int
     root: bytes
     tx_hash: str
     block: int
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.index, self.tree_size, self.root, self.tx_hash, self.block))
 
 
 class AnchorReceipt(NamedTuple):
@@ -192,6 +200,32 @@ def read_anchors(
         found.extend(_event(data) for data in event.get_logs(from_block=start, to_block=stop))
     found.sort(key=lambda e: e.index)
     return found
+
+
+# Custom errors the registry (and OpenZeppelin under it) reverts with, by signature.
+_ERRORS: dict[str, list[str]] = {
+    "AnchorRegistrySizeNotIncreasing(uint64,uint64)": ["uint64", "uint64"],
+    "AnchorRegistryZeroRoot()": [],
+    "AccessControlUnauthorizedAccount(address,bytes32)": ["address", "bytes32"],
+    "EnforcedPause()": [],
+}
+
+
+def explain_error(exc: BaseException) -> str:
+    """A revert in words (the custom error and its arguments) or the exception's first line."""
+    from eth_abi.abi import decode
+
+    data = getattr(exc, "data", None)
+    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+        for signature, types in _ERRORS.items():
+            if Web3.keccak(text=signature)[:4].hex() == data[2:10].lower():
+                values = decode(types, bytes.fromhex(data[10:])) if types else ()
+                shown = ", ".join(
+                    "0x" + v.hex() if isinstance(v, bytes) else str(v) for v in values
+                )
+                return f"{signature.split('(')[0]}({shown})"
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"
 
 
 def latest(w3: Web3, address: str, block: int | None = None) -> LatestAnchor:

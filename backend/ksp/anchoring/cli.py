@@ -1,0 +1,189 @@
+"""`ksp anchor …`, `ksp export …` and `ksp audit …`.
+
+`ksp audit verify` and `ksp audit check-proof` are the auditor's tools: they read an
+export (or a proof) and the chain only, and need no settings, database or server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from ksp.chain.runtime import ChainRuntime
+
+anchor_app = typer.Typer(no_args_is_help=True, help="Anchor akar log ke rantai / anchoring")
+export_app = typer.Typer(no_args_is_help=True, help="Ekspor log untuk auditor / log export")
+audit_app = typer.Typer(no_args_is_help=True, help="Audit log terhadap anchor / audit")
+console = Console()
+
+
+def _database() -> sessionmaker[Session]:
+    from ksp.core.db import make_engine, make_sessionmaker
+    from ksp.core.settings import get_settings
+
+    return make_sessionmaker(make_engine(get_settings().database_url))
+
+
+def _registry(runtime: ChainRuntime) -> tuple[str, int]:
+    """Address and deploy block of this chain's AnchorRegistry (deployments/<chainId>.json)."""
+    info = runtime.read_deployment().get("contracts", {}).get("AnchorRegistry")
+    if not info:
+        console.print("AnchorRegistry belum di-deploy di rantai ini / not deployed on this "
+                      "chain: run `ksp deploy`")
+        raise typer.Exit(1)
+    return str(info["address"]), int(info.get("block", 0))
+
+
+def _connect() -> tuple[ChainRuntime, str, int]:
+    from ksp.chain.runtime import ChainRuntime
+    from ksp.core.settings import get_settings
+
+    runtime = ChainRuntime(get_settings())
+    try:
+        runtime.connect()
+        address, block = _registry(runtime)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        console.print(f"Rantai tidak dapat dihubungi / chain unreachable "
+                      f"({runtime.settings.effective_rpc_url}): {type(exc).__name__}")
+        raise typer.Exit(1) from exc
+    return runtime, address, block
+
+
+@anchor_app.command("now")
+def anchor_now_command(
+    receipt_timeout: Annotated[float, typer.Option(help="Seconds to wait for the receipt")] = 120,
+) -> None:
+    """Anchor the log's current root now (if there are new entries)."""
+    from ksp.anchoring import service
+    from ksp.core.settings import get_settings
+
+    factory = _database()
+    runtime, address, block = _connect()
+    assert runtime.w3 is not None
+    report = service.repair(factory, runtime.w3, address, from_block=block,
+                            receipt_timeout=receipt_timeout)
+    if report.recovered or report.confirmed or report.resent or report.superseded:
+        console.print(f"Perbaikan / repair: {report}")
+    if report.mismatches:
+        console.print(f"[red]Akar on-chain tidak cocok / on-chain root mismatch at sizes "
+                      f"{report.mismatches}[/red]")
+    outcome = service.anchor_now(factory, runtime.w3, address, get_settings(),
+                                 from_block=block, receipt_timeout=receipt_timeout)
+    console.print(outcome.message_id)
+    console.print(outcome.message_en)
+    ok = {service.Outcome.ANCHORED, service.Outcome.NOTHING_NEW, service.Outcome.SENT}
+    raise typer.Exit(0 if outcome.outcome in ok and not report.mismatches else 1)
+
+
+@anchor_app.command("list")
+def anchor_list_command() -> None:
+    """The anchors the database has recorded (size, root, tx, block, status)."""
+    from sqlalchemy import select
+
+    from ksp.anchoring.models import AnchorRecord
+    from ksp.core.db import transaction
+
+    with transaction(_database()) as session:
+        for record in session.scalars(select(AnchorRecord).order_by(AnchorRecord.tree_size)):
+            console.print(f"#{record.anchor_index} size {record.tree_size} "
+                          f"root 0x{record.root.hex()} tx {record.tx_hash} "
+                          f"block {record.block_number} {record.status} "
+                          f"({record.registry_address} on chain {record.chain_id})")
+
+
+@export_app.command("log")
+def export_log_command(
+    out: Annotated[Path, typer.Option("--out", help="Target file (JSON Lines)")],
+) -> None:
+    """Export the whole log as JSON Lines for an auditor."""
+    from ksp.anchoring.export import stream_export
+
+    partial = out.with_name(out.name + ".partial")
+    count = 0
+    with partial.open("w", encoding="utf-8", newline="\n") as target:
+        for line in stream_export(_database()):
+            target.write(line)
+            count += 1
+    os.replace(partial, out)  # a reader never sees a half-written export
+    console.print(f"{count} entri diekspor ke / entries exported to {out}")
+
+
+@audit_app.command("verify")
+def verify_command(
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain")],
+    registry: Annotated[str, typer.Option("--registry", help="AnchorRegistry address")],
+    log: Annotated[Path, typer.Option("--log", help="Exported log (JSON Lines)")],
+    from_block: Annotated[int, typer.Option("--from-block", help="Registry deploy block")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bar (default: when on a terminal)")] = None,
+) -> None:
+    """Verify an exported log against the on-chain anchors. Exit 0 only if all holds;
+    1 on any mismatch; 2 if the audit cannot run. No database, no server."""
+    from ksp.anchoring.audit import report_lines, verify
+
+    show = sys.stderr.isatty() if progress is None else progress
+    result = verify(log, rpc, registry, from_block=from_block, progress=show)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False))
+    else:
+        for line in report_lines(result):
+            typer.echo(line)
+    raise typer.Exit(result.exit_code)
+
+
+@audit_app.command("prove")
+def prove_command(
+    seq: Annotated[int, typer.Argument(help="Log seq of the entry")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the proof here")] = None,
+) -> None:
+    """Inclusion proof of entry SEQ against the latest anchor (database and chain)."""
+    from ksp.anchoring.audit import prove
+    from ksp.core.db import transaction
+    from ksp.core.errors import KspError
+
+    factory = _database()
+    runtime, address, _block = _connect()
+    try:
+        with transaction(factory) as session:
+            proof: dict[str, Any] = prove(session, seq, w3=runtime.w3, registry_address=address)
+    except KspError as exc:
+        console.print(exc.render_id())
+        console.print(exc.render_en())
+        raise typer.Exit(1) from exc
+    text = json.dumps(proof, indent=2, ensure_ascii=False)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    typer.echo(text)
+
+
+@audit_app.command("check-proof")
+def check_proof_command(
+    proof_file: Annotated[Path, typer.Argument(help="Proof JSON from `ksp audit prove`")],
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain")],
+    registry: Annotated[str, typer.Option("--registry", help="AnchorRegistry address")],
+    from_block: Annotated[int, typer.Option("--from-block")] = 0,
+) -> None:
+    """Check an inclusion proof against the chain (no database, no server)."""
+    from ksp.anchoring.audit import check_proof
+    from ksp.chain.client import make_web3
+
+    proof = json.loads(proof_file.read_text(encoding="utf-8"))
+    try:
+        ok, message = check_proof(proof, make_web3(rpc), registry, from_block)
+    except Exception as exc:
+        typer.echo(f"Rantai tidak dapat dibaca / cannot read the chain: {type(exc).__name__}")
+        raise typer.Exit(2) from exc
+    typer.echo(message)
+    raise typer.Exit(0 if ok else 1)

@@ -1,0 +1,108 @@
+"""Anchors, inclusion proofs and the log export over HTTP.
+
+A member (anggota) may fetch the proof of an entry that concerns them: one that names
+their member number in the payload (`data.member` or a journal line's `member`) or in a
+journal line. Staff (pengawas, pengurus, admin, super admin) may fetch any proof and the
+whole export; the log holds no personal data, only member numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from ksp.anchoring.audit import prove
+from ksp.anchoring.export import stream_export
+from ksp.anchoring.models import AnchorRecord
+from ksp.api.deps import CurrentPrincipal, SessionDep, require_roles
+from ksp.auth.models import Role
+from ksp.core.errors import Forbidden, NotFound
+from ksp.ledger.models import JournalEntry, JournalLine, LogEntry
+
+router = APIRouter(prefix="/api/v1", tags=["anchoring"])
+STAFF = (Role.PENGAWAS, Role.PENGURUS, Role.ADMIN, Role.SUPER_ADMIN)
+Staff = Annotated[Any, Depends(require_roles(*STAFF))]
+
+
+def concerns_member(session: Session, entry: LogEntry, member_number: int) -> bool:
+    """Whether the entry names this member (payload or journal lines)."""
+    data = json.loads(entry.payload).get("data")
+    if isinstance(data, dict):
+        if data.get("member") == member_number:
+            return True
+        lines = data.get("lines")
+        if isinstance(lines, list) and any(
+            isinstance(line, dict) and line.get("member") == member_number for line in lines
+        ):
+            return True
+    in_lines = select(
+        exists().where(
+            JournalLine.entry_id == JournalEntry.id,
+            JournalEntry.seq == entry.seq,
+            JournalLine.member_number == member_number,
+        )
+    )
+    return bool(session.scalar(in_lines))
+
+
+@router.get("/log/entries/{seq}/proof")
+def entry_proof(seq: int, session: SessionDep, principal: CurrentPrincipal) -> Any:
+    """Inclusion proof of entry `seq` against the latest anchor (docs/ANCHORING.md)."""
+    entry = session.get(LogEntry, seq)
+    if entry is None:
+        raise NotFound(what_id="Entri log", what_en="Log entry", key=seq)
+    if principal.role is Role.ANGGOTA:
+        if principal.member_number is None or not concerns_member(
+            session, entry, principal.member_number
+        ):
+            raise Forbidden()
+    elif principal.role not in STAFF:
+        raise Forbidden()
+    return prove(session, seq)
+
+
+@router.get("/anchors")
+def anchors(
+    session: SessionDep,
+    _principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    """Anchors recorded by the anchor job, newest first (public data: they are on chain)."""
+    records = session.scalars(
+        select(AnchorRecord).order_by(AnchorRecord.tree_size.desc()).limit(limit).offset(offset)
+    )
+    return {
+        "anchors": [
+            {
+                "index": r.anchor_index,
+                "tree_size": r.tree_size,
+                "root": "0x" + r.root.hex(),
+                "tx_hash": r.tx_hash,
+                "block": r.block_number,
+                "status": r.status,
+                "chain_id": r.chain_id,
+                "registry": r.registry_address,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in records
+        ],
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@router.get("/log/export")
+def log_export(request: Request, _staff: Staff) -> StreamingResponse:
+    """The whole log as JSON Lines (see docs/ANCHORING.md), streamed in batches."""
+    factory = request.app.state.sessionmaker
+    return StreamingResponse(
+        stream_export(factory),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="ksp-log.jsonl"'},
+    )
