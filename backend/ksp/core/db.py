@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +39,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    # SQLite has one writer at a time. Queue writers of this process on a lock instead of
+    # letting them poll SQLite's busy handler, whose growing sleeps make long latency tails.
+    writer = threading.RLock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy issue BEGIN itself (below), so it can be BEGIN IMMEDIATE.
@@ -52,7 +57,21 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: readers-then-writers deadlocks cannot happen.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writer.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writer.release()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(_connection: Any) -> None:
+        # SQLAlchemy may also roll back a connection that never began; tolerate that.
+        try:
+            writer.release()
+        except RuntimeError:
+            pass
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
