@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksp.ledger.models import Account, AccountType
@@ -34,6 +35,9 @@ BEBAN_GAJI: Final = "5201"
 BEBAN_OPERASIONAL: Final = "5202"
 BEBAN_PENYISIHAN_PIUTANG: Final = "5301"
 SELISIH_PEMBULATAN: Final = "5901"  # where every rounding remainder lands, by name
+
+# SavingsToken ids of the member savings accounts (1 unit = Rp 1).
+SAVINGS_TOKEN_IDS: Final = {SIMPANAN_POKOK: 1, SIMPANAN_WAJIB: 2, SIMPANAN_SUKARELA: 3}
 
 CHART: Final[list[tuple[str, str, str, AccountType, bool]]] = [
     (KAS, "Kas", "Cash", AccountType.ASSET, False),
@@ -80,3 +84,24 @@ def ensure_chart(session: Session) -> None:
             session.add(Account(code=code, name_id=name_id, name_en=name_en, type=kind,
                                 contra=contra))
     session.flush()
+
+
+# Accounts are only ever added, and an account's type never changes, so what was read once
+# stays true; a code not seen yet triggers one fresh read. Keyed by database URL.
+_types_by_db: dict[str, dict[str, AccountType]] = {}
+
+
+def account_types(session: Session, *, refresh: bool = False) -> dict[str, AccountType]:
+    key = str(session.get_bind().engine.url)
+    types = _types_by_db.get(key)
+    if types is None or refresh:
+        types = {row.code: row.type for row in session.execute(select(Account.code, Account.type))}
+        _types_by_db[key] = types
+    return types
+
+
+def known_accounts(session: Session, codes: set[str]) -> set[str]:
+    types = account_types(session)
+    if not codes <= types.keys():
+        types = account_types(session, refresh=True)
+    return codes & types.keys()

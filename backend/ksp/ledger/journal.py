@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ksp.core.money import MAX_AMOUNT
 from ksp.ledger import log
+from ksp.ledger.chart import known_accounts
 from ksp.ledger.errors import (
     AlreadyReversed,
     InvalidLeg,
@@ -20,7 +21,7 @@ from ksp.ledger.errors import (
     UnbalancedEntry,
     UnknownAccount,
 )
-from ksp.ledger.models import Account, JournalEntry, JournalLine, Side
+from ksp.ledger.models import JournalEntry, JournalLine, Side
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,7 @@ def post(
     """Posts one balanced entry and its log entry in the caller's transaction."""
     validate_legs(legs)
     codes = {leg.account for leg in legs}
-    known = set(session.scalars(select(Account.code).where(Account.code.in_(codes))))
-    for code in sorted(codes - known):
+    for code in sorted(codes - known_accounts(session, codes)):
         raise UnknownAccount(code_=code)
     head = log.lock_head(session)  # also serialises the closed-period check with closing
     if head.closed_through is not None and entry_date <= head.closed_through:
@@ -101,10 +101,11 @@ def post(
     )
     session.add(entry)
     session.flush()
-    for leg in legs:
-        session.add(JournalLine(entry_id=entry.id, account_code=leg.account,
-                                member_number=leg.member, side=leg.side.value, amount=leg.amount))
-    session.flush()
+    session.execute(insert(JournalLine), [
+        {"entry_id": entry.id, "account_code": leg.account, "member_number": leg.member,
+         "side": leg.side.value, "amount": leg.amount}
+        for leg in legs
+    ])
     return entry
 
 

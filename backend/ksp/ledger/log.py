@@ -41,12 +41,19 @@ def encode_payload(seq: int, kind: str, recorded_at: dt.datetime, data: dict[str
 
 
 def lock_head(session: Session) -> LogHead:
-    head = session.scalars(select(LogHead).where(LogHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = LogHead(id=1, size=0, frontier=b"")
-        session.add(head)
+    """The log's single head row, locked until this transaction ends (once per transaction)."""
+    transaction = session.get_transaction()
+    held = session.info.get("log_head")
+    if held is not None and held[0] is transaction:
+        head: LogHead = held[1]
+        return head
+    found = session.scalars(select(LogHead).where(LogHead.id == 1).with_for_update()).first()
+    if found is None:
+        found = LogHead(id=1, size=0, frontier=b"")
+        session.add(found)
         session.flush()
-    return head
+    session.info["log_head"] = (transaction, found)
+    return found
 
 
 def _frontier(head: LogHead) -> list[bytes]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ksp.ledger.chart import account_types
 from ksp.ledger.models import Account, AccountType, JournalEntry, JournalLine, Side
 
 
@@ -144,7 +145,7 @@ def member_balances(
         query = query.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(
             JournalEntry.entry_date <= through
         )
-    types = dict(session.execute(select(Account.code, Account.type)).tuples().all())
+    types = account_types(session)
     balances: dict[str, int] = {}
     for code, side, amount in session.execute(query):
         debit_normal = types[code] in (AccountType.ASSET, AccountType.EXPENSE)
