@@ -38,3 +38,9 @@ class MemberNotActive(Conflict):
     code = "member_not_active"
     message_id = "Anggota {number} berstatus {status}; tindakan ini perlu status anggota aktif."
     message_en = "Member {number} is {status}; this needs an active member."
+
+
+class WalletAlreadyLinked(Conflict):
+    code = "wallet_already_linked"
+    message_id = "Anggota {number} sudah memiliki dompet; penggantian kunci hilang lewat pengurus."
+    message_en = "Member {number} already has a wallet; a lost key is replaced by the board."

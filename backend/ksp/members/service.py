@@ -15,7 +15,15 @@ from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.core import clock
 from ksp.core.crypto import PiiCipher, commitment
 from ksp.ledger import log
-from ksp.members.errors import DuplicateNik, InvalidNik, UnknownMember, WalletTaken
+from ksp.ledger.chart import SAVINGS_TOKEN_IDS
+from ksp.ledger.reports import member_balances
+from ksp.members.errors import (
+    DuplicateNik,
+    InvalidNik,
+    UnknownMember,
+    WalletAlreadyLinked,
+    WalletTaken,
+)
 from ksp.members.models import Member, MemberStatus
 
 
@@ -100,11 +108,20 @@ def link_wallet(session: Session, member: Member, address: str) -> int:
     ).first()
     if taken is not None:
         raise WalletTaken()
+    if member.wallet_address is not None:
+        raise WalletAlreadyLinked(number=member.number)
     member.wallet_address = address
     appended = log.append(session, "anggota.dompet", {"member": member.number, "wallet": address})
     if member.status is MemberStatus.ANGGOTA:
         enqueue(session, seq=appended.seq, kind=OutboxKind.ADMIT_MEMBER,
                 data={"member": member.number, "wallet": address})
+        # Savings booked before the wallet existed are minted now, under this entry's seq.
+        for account, amount in member_balances(session, member=member.number).items():
+            token_id = SAVINGS_TOKEN_IDS.get(account)
+            if token_id is not None and amount > 0:
+                enqueue(session, seq=appended.seq, kind=OutboxKind.MIRROR_SAVINGS,
+                        data={"member": member.number, "wallet": address,
+                              "token_id": token_id, "delta": amount})
     return appended.seq
 
 

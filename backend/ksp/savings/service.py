@@ -41,7 +41,6 @@ ACCOUNT = {
     Jenis.WAJIB: chart.SIMPANAN_WAJIB,
     Jenis.SUKARELA: chart.SIMPANAN_SUKARELA,
 }
-TOKEN_ID = {Jenis.POKOK: 1, Jenis.WAJIB: 2, Jenis.SUKARELA: 3}
 JENIS_OF_ACCOUNT = {code: jenis for jenis, code in ACCOUNT.items()}
 
 
@@ -73,8 +72,13 @@ def balances(session: Session, member: int, through: dt.date | None = None) -> d
 
 
 def _mirror(session: Session, seq: int, member: Member, jenis: Jenis, delta: int) -> None:
+    """Queues the SavingsToken mirror of one posting; a member without a wallet has nothing
+    to mirror to yet (linking a wallet mints the balances then)."""
+    if member.wallet_address is None:
+        return
     enqueue(session, seq=seq, kind=OutboxKind.MIRROR_SAVINGS,
-            data={"member": member.number, "token_id": TOKEN_ID[jenis], "delta": delta})
+            data={"member": member.number, "wallet": member.wallet_address,
+                  "token_id": chart.SAVINGS_TOKEN_IDS[ACCOUNT[jenis]], "delta": delta})
 
 
 def deposit(
@@ -138,14 +142,12 @@ def exit_member(
     if member.joined_on is not None and on < member.joined_on:
         raise ExitBeforeJoining(joined_on=member.joined_on.isoformat(), date=on.isoformat())
     owed = {j: b for j, b in balances(session, member.number).items() if b > 0}
-    if owed:
-        total = sum(owed.values())
-        legs = [debit(ACCOUNT[j], b, member.number) for j, b in owed.items()]
-        entry = journal.post(session, entry_date=on, kind="anggota.keluar",
-                             memo="Pengembalian simpanan anggota keluar",
-                             legs=[*legs, credit(cash_account, total)])
-        for jenis, paid in owed.items():
-            _mirror(session, entry.seq, member, jenis, -paid)
+    for jenis, paid in owed.items():
+        entry = journal.post(session, entry_date=on, kind=f"simpanan.{jenis.value}.kembali",
+                             memo=f"Pengembalian simpanan {jenis.value} anggota keluar",
+                             legs=[debit(ACCOUNT[jenis], paid, member.number),
+                                   credit(cash_account, paid)])
+        _mirror(session, entry.seq, member, jenis, -paid)
     members.mark_exited(session, member, on=on)
     return owed
 
