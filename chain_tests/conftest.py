@@ -1,3 +1,7 @@
+import importlib.util
+from pathlib import Path
+
+import brownie.test
 import pytest
 
 
@@ -33,3 +37,53 @@ def custom_error(name: str, *args) -> str:
 @pytest.fixture(scope="session")
 def error():
     return custom_error
+
+
+# --- contracts ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def coop_members(CoopMembers, admin, operator):
+    return CoopMembers.deploy(admin, operator, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def savings(SavingsToken, admin, operator):
+    return SavingsToken.deploy(admin, operator, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def loans(LoanAgreements, admin, operator):
+    return LoanAgreements.deploy(admin, operator, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def voting(RatVoting, coop_members, admin, operator):
+    return RatVoting.deploy(admin, operator, coop_members, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def keyholders(accounts):
+    """Fresh keys whose private keys the tests hold (members sign typed data with them)."""
+    return [accounts.add() for _ in range(12)]
+
+
+@pytest.fixture(scope="session")
+def chain_id(web3):
+    return web3.eth.chain_id
+
+
+@pytest.fixture(scope="session")
+def state_machine():
+    """brownie's `state_machine` (Hypothesis rule-based state machines), from its Python source.
+
+    brownie 1.22.2 ships `brownie.test.stateful` compiled with mypyc, and there the machine it
+    generates cannot subclass the native `_BrownieStateMachine` ("TypeError: ... object
+    expected"). The `stateful.py` shipped next to the compiled module is the same code; loading
+    it keeps brownie's behaviour (a chain snapshot, reverted before every example).
+    """
+    source = Path(brownie.test.__file__).with_name("stateful.py")
+    spec = importlib.util.spec_from_file_location("brownie_stateful_source", source)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.state_machine

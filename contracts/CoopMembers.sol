@@ -137,6 +137,20 @@ contract CoopMembers is ICoopMembers, AccessControl, Pausable {
 
     /// @inheritdoc ICoopMembers
     /// @dev Requirements: `timepoint` is a past block (< {clock}).
+    function memberNumbersAt(
+        address[] calldata accounts,
+        uint48 timepoint
+    ) external view returns (uint256[] memory numbers) {
+        _requirePast(timepoint);
+        uint256 count = accounts.length;
+        numbers = new uint256[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            numbers[i] = _lookup(accounts[i], timepoint);
+        }
+    }
+
+    /// @inheritdoc ICoopMembers
+    /// @dev Requirements: `timepoint` is a past block (< {clock}).
     function wasMemberAt(address account, uint48 timepoint) external view returns (bool) {
         return _numberAt(account, timepoint) != 0;
     }
@@ -210,9 +224,15 @@ contract CoopMembers is ICoopMembers, AccessControl, Pausable {
     /// @dev The number `account` held at the end of block `timepoint`.
     function _numberAt(address account, uint48 timepoint) private view returns (uint64) {
         _requirePast(timepoint);
-        Membership memory latest = _current[account];
+        return _lookup(account, timepoint);
+    }
+
+    /// @dev {_numberAt} for a `timepoint` already known to be in the past.
+    function _lookup(address account, uint48 timepoint) private view returns (uint64) {
+        Membership storage latest = _current[account];
+        uint64 number = latest.number;
         if (timepoint >= latest.since) {
-            return latest.number; // the latest checkpoint already applied at `timepoint`
+            return number; // the latest checkpoint already applied at `timepoint`
         }
         // Safe downcast: only uint64 numbers are ever pushed into the trace.
         return uint64(_history[account].upperLookupRecent(timepoint));

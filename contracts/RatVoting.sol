@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -21,19 +22,20 @@ import {IRatVoting} from "./interfaces/IRatVoting.sol";
 ///
 /// EIP-712 domain: name "KSP RatVoting", version "1", this chain's id, this contract.
 ///
-/// Gas: per ballot one ecrecover, one CoopMembers lookup (one cold slot there), and warm
-/// bitmap and tally slots (256 members share a bitmap slot). One {BallotsCast} event per batch
-/// names every member number that voted, instead of an event per ballot.
+/// Gas, per ballot in a batch: the ballot's calldata (choice and a 64-byte ERC-2098
+/// signature; the voter is recovered, not sent), one ecrecover, one cold slot in CoopMembers
+/// (one call for the whole batch), and bitmap words and the tally kept in memory and written
+/// once per batch. A batch is one proposal; one {BallotsCast} event per batch names every
+/// member number that voted.
 contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
-    /// @notice EIP-712 type of a member's own ballot.
-    bytes32 public constant BALLOT_TYPEHASH =
-        keccak256("Ballot(uint64 meetingId,uint32 proposalIndex,uint256 choice,address voter)");
+    /// @notice EIP-712 type of a member's ballot; the signer is the voter.
+    bytes32 public constant BALLOT_TYPEHASH = keccak256("Ballot(uint64 meetingId,uint32 proposalIndex,uint256 choice)");
 
-    /// @notice EIP-712 type of a ballot a proxy casts for `principal`.
+    /// @notice EIP-712 type of a ballot a proxy casts for `principal`; the signer is the proxy.
     bytes32 public constant PROXY_BALLOT_TYPEHASH =
-        keccak256("ProxyBallot(uint64 meetingId,uint32 proposalIndex,uint256 choice,address proxy,address principal)");
+        keccak256("ProxyBallot(uint64 meetingId,uint32 proposalIndex,uint256 choice,address principal)");
 
     /// @notice EIP-712 type of a principal appointing a proxy.
     bytes32 public constant PROXY_TYPEHASH = keccak256("Proxy(uint64 meetingId,address principal,address proxy)");
@@ -59,6 +61,28 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
         address proxy;
         uint64 principalNumber;
     }
+
+    /// @dev A bitmap word a batch is working on, kept in memory and written back to storage only
+    /// when the batch moves to another word, and at its end. Ballots ordered by member number
+    /// (what the relayer sends) then cost one SLOAD and one SSTORE per 256 members, not one per
+    /// ballot; any order stays correct, since a word is written back before another is loaded.
+    struct CachedWord {
+        uint256 key; // the mapping key of `bits`, or _NO_KEY
+        uint256 bits;
+    }
+
+    /// @dev Where the second pass of a batch stands: the bitmap words it works on and how many
+    /// members voted in the meeting for the first time.
+    struct Marks {
+        uint256 ballotsBase; // `_ballots` key of word 0 for the proposal
+        uint256 participantsBase; // `_participants` key of word 0 for the meeting
+        CachedWord voted; // a `_ballots` word
+        CachedWord participated; // a `_participants` word
+        uint256 newVoters;
+    }
+
+    /// @dev Marks an empty {CachedWord}: every real key is below 2^160.
+    uint256 private constant _NO_KEY = type(uint256).max;
 
     ICoopMembers private immutable _members;
 
@@ -193,7 +217,8 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
         if (principal == address(0) || proxy == address(0) || principal == proxy) {
             revert RatVotingInvalidProxy(principal, proxy);
         }
-        if (!SignatureChecker.isValidSignatureNowCalldata(principal, _proxyDigest(meetingId, principal, proxy), signature)) {
+        bytes32 digest = _proxyDigest(meetingId, principal, proxy);
+        if (!SignatureChecker.isValidSignatureNowCalldata(principal, digest, signature)) {
             revert RatVotingInvalidSignature(principal);
         }
         uint64 principalNumber = _members.memberNumberAt(principal, m.recordBlock);
@@ -222,61 +247,74 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
     }
 
     /// @inheritdoc IRatVoting
-    /// @dev For each ballot, in order: the proposal exists; the signature recovers (OpenZeppelin
-    /// ECDSA, ERC-2098 compact form, low s) to `voter`; for an own ballot `voter` was a member
-    /// at the record block, for a proxy ballot `voter` is the principal's registered proxy; the
-    /// member number has not voted on the proposal; the choice is valid for the proposal.
-    /// One bad ballot reverts the batch: the relayer simulates the call and drops it first.
+    /// @dev For each ballot: the signature is a valid ECDSA signature (OpenZeppelin ECDSA,
+    /// ERC-2098 compact form, low s) and recovers the voter; the choice is valid for the
+    /// proposal; the voter was a member at the record block (one CoopMembers call for the whole
+    /// batch); that member number has not voted on the proposal, in this batch or before. One
+    /// bad ballot reverts the batch: the relayer simulates the call and drops it first.
     ///
     /// Requirements:
-    /// - the contract is not paused; the meeting exists;
+    /// - the contract is not paused; the meeting and the proposal exist;
     /// - `votingStart` <= `block.timestamp` < `votingEnd`;
-    /// - `ballots` is not empty, and each ballot passes the checks above.
+    /// - `ballots` is not empty, and each ballot passes the checks above (OpenZeppelin's
+    ///   `ECDSAInvalidSignature` / `ECDSAInvalidSignatureS` for a malformed signature).
     ///
     /// Emits one {BallotsCast} event.
-    function castVotes(uint64 meetingId, SignedBallot[] calldata ballots) external whenNotPaused {
-        Meeting storage stored = _meetings[meetingId];
-        Meeting memory m = stored;
-        if (m.votingEnd == 0) {
-            revert RatVotingUnknownMeeting(meetingId);
-        }
-        if (block.timestamp < m.votingStart || block.timestamp >= m.votingEnd) {
-            revert RatVotingNotOpen(meetingId, block.timestamp, m.votingStart, m.votingEnd);
-        }
-        uint256 count = ballots.length;
-        if (count == 0) {
-            revert RatVotingEmptyBatch();
-        }
-        // 12 bytes per ballot, plus 20 spare bytes: each record is written as a 32-byte word.
-        bytes memory cast = new bytes(count * 12 + 20);
-        uint256 newVoters = 0;
-        for (uint256 i = 0; i < count; ++i) {
+    function castVotes(
+        uint64 meetingId,
+        uint32 proposalIndex,
+        SignedBallot[] calldata ballots
+    ) external whenNotPaused {
+        Meeting memory m = _requireOpen(meetingId, proposalIndex, ballots.length);
+        uint256 proposalKey = _proposalKey(meetingId, proposalIndex);
+        Proposal memory counted = _proposals[proposalKey];
+        bytes32 domainSeparator = _domainSeparatorV4();
+        // encodeData of a Ballot, allocated once per batch: only the choice (last word) changes.
+        bytes memory encoded = abi.encode(BALLOT_TYPEHASH, meetingId, proposalIndex, uint256(0));
+        address[] memory voters = new address[](ballots.length);
+        for (uint256 i = 0; i < ballots.length; ++i) {
             SignedBallot calldata ballot = ballots[i];
-            uint32 proposalIndex = ballot.proposalIndex;
-            if (proposalIndex >= m.proposalCount) {
-                revert RatVotingUnknownProposal(meetingId, proposalIndex);
-            }
-            uint64 memberNumber = _voterNumber(meetingId, m.recordBlock, ballot);
-            uint256 proposalKey = _proposalKey(meetingId, proposalIndex);
-            _markBallot(meetingId, proposalIndex, proposalKey, memberNumber);
-            if (_markParticipant(meetingId, memberNumber)) {
-                // Cannot overflow: at most one increment per ballot.
-                unchecked {
-                    ++newVoters;
-                }
-            }
-            _count(meetingId, proposalIndex, proposalKey, ballot.choice);
+            uint256 choice = ballot.choice;
             assembly ("memory-safe") {
-                // Record i = memberNumber (8 bytes) ‖ proposalIndex (4 bytes), at byte 12 * i of `cast`.
-                let record := or(shl(192, memberNumber), shl(160, and(proposalIndex, 0xffffffff)))
-                mstore(add(add(cast, 0x20), mul(i, 12)), record)
+                mstore(add(encoded, 0x80), choice) // word 3 of the data, after the length word
             }
+            bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, keccak256(encoded));
+            voters[i] = ECDSA.recover(digest, ballot.r, ballot.vs);
+            _count(counted, meetingId, proposalIndex, proposalKey, choice);
         }
-        assembly ("memory-safe") {
-            mstore(cast, mul(count, 12)) // drop the 20 spare bytes from the length
+        _proposals[proposalKey] = counted;
+        uint256[] memory numbers = _members.memberNumbersAt(voters, m.recordBlock);
+        _markVoters(meetingId, proposalIndex, m.voterCount, numbers, voters);
+    }
+
+    /// @inheritdoc IRatVoting
+    /// @dev As {castVotes}, except that the signer must be the registered proxy of the ballot's
+    /// `principal`. The vote counts for the principal's member number, so the principal's own
+    /// ballot on the proposal, before or after, is rejected as a double vote.
+    ///
+    /// Requirements: as {castVotes}, with the proxy check above.
+    ///
+    /// Emits one {BallotsCast} event.
+    function castProxyVotes(
+        uint64 meetingId,
+        uint32 proposalIndex,
+        SignedProxyBallot[] calldata ballots
+    ) external whenNotPaused {
+        Meeting memory m = _requireOpen(meetingId, proposalIndex, ballots.length);
+        uint256 proposalKey = _proposalKey(meetingId, proposalIndex);
+        Proposal memory counted = _proposals[proposalKey];
+        bytes32 domainSeparator = _domainSeparatorV4();
+        // encodeData of a ProxyBallot, allocated once per batch: choice and principal change.
+        bytes memory encoded = abi.encode(PROXY_BALLOT_TYPEHASH, meetingId, proposalIndex, uint256(0), address(0));
+        address[] memory proxies = new address[](ballots.length);
+        uint256[] memory numbers = new uint256[](ballots.length);
+        for (uint256 i = 0; i < ballots.length; ++i) {
+            SignedProxyBallot calldata ballot = ballots[i];
+            (proxies[i], numbers[i]) = _verifyProxyBallot(meetingId, domainSeparator, encoded, ballot);
+            _count(counted, meetingId, proposalIndex, proposalKey, ballot.choice);
         }
-        stored.voterCount = SafeCast.toUint32(m.voterCount + newVoters);
-        emit BallotsCast(meetingId, cast);
+        _proposals[proposalKey] = counted;
+        _markVoters(meetingId, proposalIndex, m.voterCount, numbers, proxies);
     }
 
     /// @inheritdoc IRatVoting
@@ -304,7 +342,8 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
         stored.quorumReached = quorumReached;
         uint32 proposalCount = stored.proposalCount;
         for (uint32 index = 0; index < proposalCount; ++index) {
-            emit ProposalTallied(meetingId, index, _proposals[_proposalKey(meetingId, index)].kind, _tally(meetingId, index));
+            ProposalKind kind = _proposals[_proposalKey(meetingId, index)].kind;
+            emit ProposalTallied(meetingId, index, kind, _tally(meetingId, index));
         }
         emit MeetingFinalized(meetingId, voters, eligible, quorumReached);
     }
@@ -347,7 +386,10 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
     }
 
     /// @inheritdoc IRatVoting
-    function proxyOf(uint64 meetingId, address principal) external view returns (address proxy, uint64 principalNumber) {
+    function proxyOf(
+        uint64 meetingId,
+        address principal
+    ) external view returns (address proxy, uint64 principalNumber) {
         ProxyGrant storage grant = _proxies[_addressKey(meetingId, principal)];
         return (grant.proxy, grant.principalNumber);
     }
@@ -358,13 +400,8 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
     }
 
     /// @inheritdoc IRatVoting
-    function ballotDigest(
-        uint64 meetingId,
-        uint32 proposalIndex,
-        uint256 choice,
-        address voter
-    ) external view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(BALLOT_TYPEHASH, meetingId, proposalIndex, choice, voter)));
+    function ballotDigest(uint64 meetingId, uint32 proposalIndex, uint256 choice) external view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(BALLOT_TYPEHASH, meetingId, proposalIndex, choice)));
     }
 
     /// @inheritdoc IRatVoting
@@ -372,13 +409,10 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
         uint64 meetingId,
         uint32 proposalIndex,
         uint256 choice,
-        address proxy,
         address principal
     ) external view returns (bytes32) {
         return
-            _hashTypedDataV4(
-                keccak256(abi.encode(PROXY_BALLOT_TYPEHASH, meetingId, proposalIndex, choice, proxy, principal))
-            );
+            _hashTypedDataV4(keccak256(abi.encode(PROXY_BALLOT_TYPEHASH, meetingId, proposalIndex, choice, principal)));
     }
 
     /// @inheritdoc IRatVoting
@@ -398,76 +432,71 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
         _unpause();
     }
 
-    /// @dev Verifies a ballot's signature and returns the member number it votes for.
-    function _voterNumber(
+    /// @dev The meeting, if it and the proposal exist and it is open for voting, for a batch
+    /// of `count` ballots.
+    function _requireOpen(
         uint64 meetingId,
-        uint48 recordBlock,
-        SignedBallot calldata ballot
-    ) private view returns (uint64 number) {
-        address voter = ballot.voter;
+        uint32 proposalIndex,
+        uint256 count
+    ) private view returns (Meeting memory m) {
+        m = _meetings[meetingId];
+        if (m.votingEnd == 0) {
+            revert RatVotingUnknownMeeting(meetingId);
+        }
+        if (proposalIndex >= m.proposalCount) {
+            revert RatVotingUnknownProposal(meetingId, proposalIndex);
+        }
+        if (block.timestamp < m.votingStart || block.timestamp >= m.votingEnd) {
+            revert RatVotingNotOpen(meetingId, block.timestamp, m.votingStart, m.votingEnd);
+        }
+        if (count == 0) {
+            revert RatVotingEmptyBatch();
+        }
+    }
+
+    /// @dev Recovers a proxy ballot's signer and checks that it is the principal's proxy;
+    /// returns the signer and the principal's member number. `encoded` is the batch's
+    /// ProxyBallot encodeData buffer; this fills in the ballot's choice and principal.
+    function _verifyProxyBallot(
+        uint64 meetingId,
+        bytes32 domainSeparator,
+        bytes memory encoded,
+        SignedProxyBallot calldata ballot
+    ) private view returns (address proxy, uint64 principalNumber) {
+        uint256 choice = ballot.choice;
         address principal = ballot.principal;
-        bytes32 structHash = principal == address(0)
-            ? keccak256(abi.encode(BALLOT_TYPEHASH, meetingId, ballot.proposalIndex, ballot.choice, voter))
-            : keccak256(
-                abi.encode(PROXY_BALLOT_TYPEHASH, meetingId, ballot.proposalIndex, ballot.choice, voter, principal)
-            );
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
-            _hashTypedDataV4(structHash),
-            ballot.r,
-            ballot.vs
-        );
-        if (err != ECDSA.RecoverError.NoError || signer != voter) {
-            revert RatVotingInvalidSignature(voter);
+        assembly ("memory-safe") {
+            mstore(add(encoded, 0x80), choice) // words 3 and 4 of the data, after the length word
+            mstore(add(encoded, 0xa0), principal)
         }
-        if (principal == address(0)) {
-            number = _members.memberNumberAt(voter, recordBlock);
-            if (number == 0) {
-                revert RatVotingNotEligible(meetingId, voter);
-            }
-        } else {
-            ProxyGrant storage grant = _proxies[_addressKey(meetingId, principal)];
-            if (grant.proxy != voter) {
-                revert RatVotingNotProxy(meetingId, principal, voter);
-            }
-            number = grant.principalNumber;
+        bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, keccak256(encoded));
+        proxy = ECDSA.recover(digest, ballot.r, ballot.vs);
+        ProxyGrant storage grant = _proxies[_addressKey(meetingId, principal)];
+        if (grant.proxy != proxy) {
+            revert RatVotingNotProxy(meetingId, principal, proxy);
         }
+        principalNumber = grant.principalNumber;
     }
 
-    /// @dev Marks member `number` as having voted on the proposal; reverts if it already had.
-    function _markBallot(uint64 meetingId, uint32 proposalIndex, uint256 proposalKey, uint64 number) private {
-        uint256 key = (proposalKey << 56) | (number >> 8);
-        uint256 mask = 1 << (number & 0xff);
-        uint256 bits = _ballots[key];
-        if (bits & mask != 0) {
-            revert RatVotingAlreadyVoted(meetingId, proposalIndex, number);
-        }
-        _ballots[key] = bits | mask;
-    }
-
-    /// @dev Marks member `number` as a voter of the meeting; true if it was not one yet.
-    function _markParticipant(uint64 meetingId, uint64 number) private returns (bool isNew) {
-        uint256 key = (uint256(meetingId) << 56) | (number >> 8);
-        uint256 mask = 1 << (number & 0xff);
-        uint256 bits = _participants[key];
-        isNew = bits & mask == 0;
-        if (isNew) {
-            _participants[key] = bits | mask;
-        }
-    }
-
-    /// @dev Adds one ballot with `choice` to the proposal's tally; reverts on an invalid choice.
-    function _count(uint64 meetingId, uint32 proposalIndex, uint256 proposalKey, uint256 choice) private {
-        Proposal storage stored = _proposals[proposalKey];
+    /// @dev Adds one ballot with `choice` to `counted`, the proposal's tally in memory (the
+    /// caller writes it back once per batch); reverts on an invalid choice.
+    function _count(
+        Proposal memory counted,
+        uint64 meetingId,
+        uint32 proposalIndex,
+        uint256 proposalKey,
+        uint256 choice
+    ) private {
         // The counts below cannot overflow: each member number votes once per proposal and
         // numbers are non-zero uint64, so no count exceeds 2^64 - 1.
-        if (stored.kind == ProposalKind.YesNoAbstain) {
+        if (counted.kind == ProposalKind.YesNoAbstain) {
             unchecked {
                 if (choice == _AGAINST) {
-                    stored.againstVotes += 1;
+                    counted.againstVotes += 1;
                 } else if (choice == _FOR) {
-                    stored.forVotes += 1;
+                    counted.forVotes += 1;
                 } else if (choice == _ABSTAIN) {
-                    stored.abstainVotes += 1;
+                    counted.abstainVotes += 1;
                 } else {
                     revert RatVotingInvalidChoice(meetingId, proposalIndex, choice);
                 }
@@ -476,14 +505,13 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
         }
         if (choice == 0) {
             unchecked {
-                stored.abstainVotes += 1; // a blank election ballot
+                counted.abstainVotes += 1; // a blank election ballot
             }
             return;
         }
-        if (choice >> stored.candidateCount != 0) {
+        if (choice >> counted.candidateCount != 0) {
             revert RatVotingInvalidChoice(meetingId, proposalIndex, choice);
         }
-        uint256 seats = stored.seats;
         uint256 chosen = 0;
         uint256 remaining = choice;
         while (remaining != 0) {
@@ -496,9 +524,103 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
             }
             remaining &= remaining - 1;
         }
-        if (chosen > seats) {
+        if (chosen > counted.seats) {
             revert RatVotingInvalidChoice(meetingId, proposalIndex, choice);
         }
+    }
+
+    /// @dev Second pass of a batch: every ballot's member number is eligible (non-zero) and has
+    /// not voted on the proposal; notes new voters of the meeting; emits {BallotsCast}.
+    function _markVoters(
+        uint64 meetingId,
+        uint32 proposalIndex,
+        uint32 voterCount,
+        uint256[] memory numbers,
+        address[] memory accounts
+    ) private {
+        (uint256 newVoters, bytes memory memberNumbers) = _markEach(meetingId, proposalIndex, numbers, accounts);
+        _meetings[meetingId].voterCount = SafeCast.toUint32(voterCount + newVoters);
+        emit BallotsCast(meetingId, proposalIndex, memberNumbers);
+    }
+
+    /// @dev The loop of {_markVoters}. Returns how many members voted in the meeting for the
+    /// first time, and the packed member numbers for {BallotsCast}.
+    function _markEach(
+        uint64 meetingId,
+        uint32 proposalIndex,
+        uint256[] memory numbers,
+        address[] memory accounts
+    ) private returns (uint256 newVoters, bytes memory memberNumbers) {
+        Marks memory marks;
+        marks.ballotsBase = _proposalKey(meetingId, proposalIndex) << 56;
+        marks.participantsBase = uint256(meetingId) << 56;
+        marks.voted.key = _NO_KEY;
+        marks.participated.key = _NO_KEY;
+        // 8 bytes per ballot, plus 24 spare bytes: each number is written as a 32-byte word.
+        memberNumbers = new bytes(numbers.length * 8 + 24);
+        for (uint256 i = 0; i < numbers.length; ++i) {
+            // Safe downcast: CoopMembers numbers and proxy grants are uint64.
+            uint64 memberNumber = uint64(numbers[i]);
+            if (memberNumber == 0) {
+                revert RatVotingNotEligible(meetingId, accounts[i]);
+            }
+            if (!_mark(marks, memberNumber)) {
+                revert RatVotingAlreadyVoted(meetingId, proposalIndex, memberNumber);
+            }
+            assembly ("memory-safe") {
+                // The i-th number, big-endian, at byte 8 * i of the data.
+                mstore(add(add(memberNumbers, 0x20), shl(3, i)), shl(192, memberNumber))
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(memberNumbers, shl(3, mload(numbers))) // drop the 24 spare bytes from the length
+        }
+        _ballots[marks.voted.key] = marks.voted.bits;
+        _participants[marks.participated.key] = marks.participated.bits;
+        return (marks.newVoters, memberNumbers);
+    }
+
+    /// @dev Marks member `memberNumber` as having voted on the proposal and in the meeting.
+    /// Returns false if it had already voted on the proposal. Each bitmap word stays in memory
+    /// (`marks.voted`, `marks.participated`) until another word is needed, then is written back.
+    function _mark(Marks memory marks, uint64 memberNumber) private returns (bool) {
+        uint256 word = memberNumber >> 8;
+        uint256 mask = 1 << (memberNumber & 0xff);
+
+        CachedWord memory cached = marks.voted;
+        uint256 key = marks.ballotsBase | word;
+        if (cached.key != key) {
+            _swap(_ballots, cached, key);
+        }
+        uint256 bits = cached.bits;
+        if (bits & mask != 0) {
+            return false;
+        }
+        cached.bits = bits | mask;
+
+        cached = marks.participated;
+        key = marks.participantsBase | word;
+        if (cached.key != key) {
+            _swap(_participants, cached, key);
+        }
+        bits = cached.bits;
+        if (bits & mask == 0) {
+            cached.bits = bits | mask;
+            // Cannot overflow: at most one increment per ballot.
+            unchecked {
+                ++marks.newVoters;
+            }
+        }
+        return true;
+    }
+
+    /// @dev Writes `cached` back to `map` (unless empty) and loads word `key` into it.
+    function _swap(mapping(uint256 word => uint256 bits) storage map, CachedWord memory cached, uint256 key) private {
+        if (cached.key != _NO_KEY) {
+            map[cached.key] = cached.bits;
+        }
+        cached.key = key;
+        cached.bits = map[key];
     }
 
     /// @dev A proposal's tally, laid out as in {ProposalTallied}.

@@ -11,7 +11,7 @@ import {ISavingsToken} from "./interfaces/ISavingsToken.sol";
 /// @notice Savings balances as non-transferable ERC-1155 tokens: id 1 simpanan pokok, 2 simpanan
 /// wajib, 3 simpanan sukarela; 1 unit = Rp 1. The ledger is authoritative: the backend
 /// (OPERATOR_ROLE) mirrors its postings in batches, each carrying the ledger `seq` it mirrors,
-/// and a seq is applied at most once, so a resent batch cannot double-mint.
+/// and a posting (seq, token id) is applied at most once, so a resent batch cannot double-mint.
 ///
 /// `totalSupply(id)` equals the ledger's liability for that kind of savings, which makes
 /// reconciliation one call per id.
@@ -22,11 +22,12 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, AccessControl, Pausable {
     uint8 public constant WAJIB = 2;
     uint8 public constant SUKARELA = 3;
 
-    /// @dev Marks no bitmap word: seq >> 8 is below 2^56, never this value.
+    /// @dev Marks no bitmap word: seq >> 6 is below 2^58, never this value.
     uint256 private constant _NO_WORD = type(uint256).max;
 
-    /// @dev Applied seqs as a bitmap: bit (seq & 255) of word (seq >> 8). Sequential seqs share a
-    /// slot, so a batch of 100 usually pays for one or two slot writes, not 100.
+    /// @dev Applied postings as a bitmap: posting (seq, id) is bit 4 * (seq & 63) + id of word
+    /// seq >> 6 (4 bits per seq, ids 1..3). Sequential seqs share a slot, so a batch of 100
+    /// postings writes two or three slots, not 100.
     mapping(uint256 word => uint256 bits) private _appliedSeqs;
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
@@ -45,8 +46,8 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, AccessControl, Pausable {
     /// Requirements:
     /// - the caller has OPERATOR_ROLE and the contract is not paused;
     /// - `postings` is not empty;
-    /// - no posting's `seq` was applied before, nor repeats within the batch;
     /// - every posting names id 1, 2 or 3, a non-zero account and a non-zero amount;
+    /// - no posting's (`seq`, `id`) was applied before, nor repeats within the batch;
     /// - a burn does not exceed the balance (`ERC1155InsufficientBalance`).
     ///
     /// Emits a {TransferSingle} event per posting, in order, then one {PostingsMirrored} event.
@@ -65,7 +66,11 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, AccessControl, Pausable {
         for (uint256 i = 0; i < count; ++i) {
             Posting calldata posting = postings[i];
             uint64 seq = posting.seq;
-            uint256 seqWord = seq >> 8;
+            uint8 id = posting.id;
+            if (id < POKOK || id > SUKARELA) {
+                revert SavingsTokenUnknownId(seq, id);
+            }
+            uint256 seqWord = seq >> 6;
             if (seqWord != word) {
                 if (word != _NO_WORD) {
                     _appliedSeqs[word] = bits;
@@ -73,18 +78,14 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, AccessControl, Pausable {
                 word = seqWord;
                 bits = _appliedSeqs[seqWord];
             }
-            uint256 mask = 1 << (seq & 0xff);
+            uint256 mask = 1 << (((seq & 63) << 2) | id);
             if (bits & mask != 0) {
-                revert SavingsTokenSeqAlreadyApplied(seq);
+                revert SavingsTokenSeqAlreadyApplied(seq, id);
             }
             bits |= mask;
             seqs[i] = seq;
 
             address account = posting.account;
-            uint8 id = posting.id;
-            if (id < POKOK || id > SUKARELA) {
-                revert SavingsTokenUnknownId(seq, id);
-            }
             if (account == address(0)) {
                 revert SavingsTokenZeroAccount(seq);
             }
@@ -104,8 +105,11 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, AccessControl, Pausable {
     }
 
     /// @inheritdoc ISavingsToken
-    function isApplied(uint64 seq) external view returns (bool) {
-        return _appliedSeqs[seq >> 8] & (1 << (seq & 0xff)) != 0;
+    function isApplied(uint64 seq, uint8 id) external view returns (bool) {
+        if (id < POKOK || id > SUKARELA) {
+            return false;
+        }
+        return _appliedSeqs[seq >> 6] & (1 << (((seq & 63) << 2) | id)) != 0;
     }
 
     /// @notice Always reverts: savings cannot be approved for transfer.

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from ksp.anchoring.cli import anchor_app, audit_app, export_app
 from ksp.chain.runtime import ChainRuntime
 from ksp.core.settings import get_settings
 from ksp.pengurus_cli import demo_app, member_app, report_app, savings_app, staff_app
@@ -17,6 +18,9 @@ from ksp.pengurus_cli import demo_app, member_app, report_app, savings_app, staf
 app = typer.Typer(no_args_is_help=True, help="KSP: koperasi simpan pinjam")
 chain_app = typer.Typer(no_args_is_help=True, help="Rantai (chain) lokal dan kontrak")
 app.add_typer(chain_app, name="chain")
+app.add_typer(anchor_app, name="anchor")
+app.add_typer(audit_app, name="audit")
+app.add_typer(export_app, name="export")
 app.add_typer(member_app, name="member")
 app.add_typer(savings_app, name="savings")
 app.add_typer(report_app, name="report")
@@ -64,6 +68,43 @@ def chain_up() -> None:
         console.print("Anvil berhenti / stopped; state saved.")
 
 
+@chain_app.command("reconcile")
+def chain_reconcile() -> None:
+    """Compare on-chain savings tokens and membership with the ledger; exit 1 on drift."""
+    from ksp.bootstrap import open_database
+    from ksp.savings.reconcile import reconcile
+
+    settings = get_settings()
+    runtime = ChainRuntime(settings)
+    _engine, factory = open_database(settings)
+    w3 = runtime.connect()
+    with factory() as session:
+        drifts = reconcile(session, w3, runtime.read_deployment())
+    for d in drifts:
+        console.print(f"[red]anggota {d.member} {d.what}: buku {d.ledger} ≠ chain {d.chain}[/red]")
+    if drifts:
+        raise typer.Exit(1)
+    console.print("Tidak ada selisih / no drift.")
+
+
+@chain_app.command("sync")
+def chain_sync() -> None:
+    """Send every pending chain write now (the worker of `ksp run` does this every few s)."""
+    from ksp.bootstrap import open_database
+    from ksp.chain.worker import OutboxWorker
+
+    settings = get_settings()
+    runtime = ChainRuntime(settings)
+    _engine, factory = open_database(settings)
+    worker = OutboxWorker(factory, runtime.connect(), runtime.read_deployment(),
+                          settings.operator_private_key())
+    report = worker.run_once()
+    console.print(f"confirmed {report.confirmed}, repaired {report.repaired}, "
+                  f"failed {report.failed}")
+    if report.errors:
+        console.print(f"[yellow]{report.errors[0]}[/yellow]")
+
+
 @app.command()
 def deploy() -> None:
     """Deploy the contracts this chain lacks; addresses go to deployments/<chainId>.json."""
@@ -98,6 +139,20 @@ def run() -> None:
         uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
     finally:
         runtime.stop()
+
+
+@app.command()
+def serve(workers: int = typer.Option(1, help="uvicorn worker processes")) -> None:
+    """Only the API and pages, against KSP_DATABASE_URL and KSP_RPC_URL (no local chain)."""
+    import uvicorn
+
+    from ksp.bootstrap import open_database
+
+    settings = get_settings()
+    engine, _factory = open_database(settings)  # migrate once, before workers start
+    engine.dispose()
+    uvicorn.run("ksp.api.app:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=workers, log_level="warning")
 
 
 if __name__ == "__main__":

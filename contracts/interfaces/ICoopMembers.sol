@@ -62,6 +62,14 @@ interface ICoopMembers is IERC6372 {
     /// @notice The member number `account` held at the end of block `timepoint`, or 0.
     function memberNumberAt(address account, uint48 timepoint) external view returns (uint64);
 
+    /// @notice The member numbers `accounts` held at the end of block `timepoint` (0 for
+    /// non-members), in one call: RatVoting checks a batch of ballots with it. The numbers are
+    /// uint64 values returned as uint256 words, which the caller decodes without a range check.
+    function memberNumbersAt(
+        address[] calldata accounts,
+        uint48 timepoint
+    ) external view returns (uint256[] memory numbers);
+
     /// @notice Whether `account` was a member at the end of block `timepoint`.
     function wasMemberAt(address account, uint48 timepoint) external view returns (bool);
 

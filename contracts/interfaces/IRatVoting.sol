@@ -29,13 +29,21 @@ interface IRatVoting {
         bool quorumReached;
     }
 
-    /// @notice A signed ballot to relay. `principal` zero: `voter` votes for themselves and signed
-    /// a `Ballot`. `principal` non-zero: `voter` is the principal's registered proxy and signed a
-    /// `ProxyBallot`. The signature is in ERC-2098 compact form: `vs` = s | (v - 27) << 255.
+    /// @notice A member's ballot on the batch's proposal, signed by the member as EIP-712
+    /// `Ballot(uint64 meetingId,uint32 proposalIndex,uint256 choice)`; relayed with {castVotes}.
+    /// The voter is whoever signed: the contract recovers the address from the signature. The
+    /// signature is in ERC-2098 compact form: `vs` = s | (v - 27) << 255.
     struct SignedBallot {
-        uint32 proposalIndex;
         uint256 choice;
-        address voter;
+        bytes32 r;
+        bytes32 vs;
+    }
+
+    /// @notice A ballot a proxy casts for `principal` on the batch's proposal, signed by the
+    /// proxy as EIP-712 `ProxyBallot(uint64 meetingId,uint32 proposalIndex,uint256 choice,address
+    /// principal)`; relayed with {castProxyVotes}. Signature as in {SignedBallot}.
+    struct SignedProxyBallot {
+        uint256 choice;
         address principal;
         bytes32 r;
         bytes32 vs;
@@ -60,7 +68,7 @@ interface IRatVoting {
     error RatVotingProposalsClosed(uint64 meetingId, uint64 votingStart);
 
     /// @dev Kind not 0 or 1; a yes-no-abstain proposal with seats or candidates; an election
-    /// without candidates, or with seats not in [1, candidateCount].
+    /// with seats not in [1, candidateCount].
     error RatVotingInvalidProposal(uint8 kind, uint8 seats, uint8 candidateCount);
 
     /// @dev A meeting holds at most 255 proposals.
@@ -72,13 +80,14 @@ interface IRatVoting {
     /// @dev A ballot outside [votingStart, votingEnd): the block's time was `timestamp`.
     error RatVotingNotOpen(uint64 meetingId, uint256 timestamp, uint64 votingStart, uint64 votingEnd);
 
-    /// @dev `castVotes` was called with no ballots.
+    /// @dev `castVotes` or `castProxyVotes` was called with no ballots.
     error RatVotingEmptyBatch();
 
-    /// @dev The signature is not `signer`'s over the ballot or proxy as given.
-    error RatVotingInvalidSignature(address signer);
+    /// @dev The proxy appointment's signature is not `principal`'s.
+    error RatVotingInvalidSignature(address principal);
 
-    /// @dev `account` was not a member at the meeting's record block.
+    /// @dev `account` was not a member at the meeting's record block. For a ballot, `account` is
+    /// the address its signature recovers to: a forged signature names a stranger here.
     error RatVotingNotEligible(uint64 meetingId, address account);
 
     /// @dev Member `memberNumber` already voted on this proposal (in person or by proxy).
@@ -87,8 +96,8 @@ interface IRatVoting {
     /// @dev `choice` is not valid for the proposal's kind (see {ProposalKind}).
     error RatVotingInvalidChoice(uint64 meetingId, uint32 proposalIndex, uint256 choice);
 
-    /// @dev `voter` is not the registered proxy of `principal` in this meeting.
-    error RatVotingNotProxy(uint64 meetingId, address principal, address voter);
+    /// @dev `signer` (recovered from a proxy ballot) is not the registered proxy of `principal`.
+    error RatVotingNotProxy(uint64 meetingId, address principal, address signer);
 
     /// @dev A proxy needs a principal and a proxy that are distinct, non-zero addresses.
     error RatVotingInvalidProxy(address principal, address proxy);
@@ -135,10 +144,10 @@ interface IRatVoting {
         uint64 principalNumber
     );
 
-    /// @notice One per `castVotes` batch. `ballots` packs 12 bytes per ballot, in batch order:
-    /// the member number voted for (uint64, big-endian) then the proposal index (uint32). The
-    /// choices are in the transaction's calldata and in the tallies.
-    event BallotsCast(uint64 indexed meetingId, bytes ballots);
+    /// @notice One per `castVotes` or `castProxyVotes` batch: the member numbers that voted on
+    /// the proposal, in batch order, 8 bytes each (uint64, big-endian). A proxy ballot names its
+    /// principal. The choices are in the transaction's calldata and in the tally.
+    event BallotsCast(uint64 indexed meetingId, uint32 indexed proposalIndex, bytes memberNumbers);
 
     /// @notice A proposal's final tally. YesNoAbstain: [against, for, abstain]. Election:
     /// [votes of candidate 0, ..., of candidate n-1, blank ballots].
@@ -168,8 +177,13 @@ interface IRatVoting {
     /// @notice Registers `proxy` as `principal`'s proxy with the principal's EIP-712 `Proxy` signature.
     function registerProxy(uint64 meetingId, address principal, address proxy, bytes calldata signature) external;
 
-    /// @notice Records signed ballots for meeting `meetingId`; all or nothing. Anyone may relay.
-    function castVotes(uint64 meetingId, SignedBallot[] calldata ballots) external;
+    /// @notice Records members' signed ballots on proposal `proposalIndex` of meeting
+    /// `meetingId`; all or nothing. Anyone may relay.
+    function castVotes(uint64 meetingId, uint32 proposalIndex, SignedBallot[] calldata ballots) external;
+
+    /// @notice Records ballots proxies signed for their principals on proposal `proposalIndex`;
+    /// all or nothing. Anyone may relay.
+    function castProxyVotes(uint64 meetingId, uint32 proposalIndex, SignedProxyBallot[] calldata ballots) external;
 
     /// @notice Closes a meeting after voting ends: records and emits tallies and quorum.
     function finalize(uint64 meetingId) external;
@@ -201,23 +215,17 @@ interface IRatVoting {
     /// @notice How many principals `proxy` represents in the meeting.
     function proxyCount(uint64 meetingId, address proxy) external view returns (uint256);
 
-    /// @notice The EIP-712 digest of a `Ballot` (a member voting for themselves).
-    function ballotDigest(
-        uint64 meetingId,
-        uint32 proposalIndex,
-        uint256 choice,
-        address voter
-    ) external view returns (bytes32);
+    /// @notice The EIP-712 digest a member signs for a `Ballot`.
+    function ballotDigest(uint64 meetingId, uint32 proposalIndex, uint256 choice) external view returns (bytes32);
 
-    /// @notice The EIP-712 digest of a `ProxyBallot` (a proxy voting for `principal`).
+    /// @notice The EIP-712 digest a proxy signs for a `ProxyBallot` on behalf of `principal`.
     function proxyBallotDigest(
         uint64 meetingId,
         uint32 proposalIndex,
         uint256 choice,
-        address proxy,
         address principal
     ) external view returns (bytes32);
 
-    /// @notice The EIP-712 digest of a `Proxy` (the principal appointing `proxy`).
+    /// @notice The EIP-712 digest a principal signs for a `Proxy` appointing `proxy`.
     function proxyDigest(uint64 meetingId, address principal, address proxy) external view returns (bytes32);
 }

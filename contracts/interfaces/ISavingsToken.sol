@@ -6,7 +6,9 @@ pragma solidity ^0.8.24;
 /// balances: id 1 pokok, 2 wajib, 3 sukarela; 1 unit = Rp 1.
 interface ISavingsToken {
     /// @notice One ledger posting to mirror: mint (`burn` false) or burn `amount` of token `id`
-    /// for `account`. `seq` is the log sequence number of the ledger entry it mirrors.
+    /// for `account`. `seq` is the log sequence number of the ledger entry it mirrors; an entry
+    /// may carry one posting per token id (e.g. a wallet linked late gets pokok, wajib and
+    /// sukarela under one seq), so a posting is identified by (`seq`, `id`).
     struct Posting {
         uint64 seq;
         address account;
@@ -15,8 +17,9 @@ interface ISavingsToken {
         uint128 amount;
     }
 
-    /// @dev `seq` was mirrored before (by an earlier batch or earlier in this one). The whole batch reverts.
-    error SavingsTokenSeqAlreadyApplied(uint64 seq);
+    /// @dev The posting (`seq`, `id`) was mirrored before, by an earlier batch or earlier in this
+    /// one. The whole batch reverts.
+    error SavingsTokenSeqAlreadyApplied(uint64 seq, uint8 id);
 
     /// @dev The posting with `seq` names a token id other than 1, 2 or 3.
     error SavingsTokenUnknownId(uint64 seq, uint8 id);
@@ -43,6 +46,6 @@ interface ISavingsToken {
     /// @notice Applies ledger postings in order; all or nothing.
     function mirror(Posting[] calldata postings) external;
 
-    /// @notice Whether the posting with ledger seq `seq` has been mirrored.
-    function isApplied(uint64 seq) external view returns (bool);
+    /// @notice Whether the posting of token `id` under ledger seq `seq` has been mirrored.
+    function isApplied(uint64 seq, uint8 id) external view returns (bool);
 }

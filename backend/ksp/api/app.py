@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ksp.anchoring.routes import router as anchoring_router
 from ksp.api.errors import install_error_handlers
 from ksp.api.health import router as health_router
+from ksp.api.pages import install_pages
 from ksp.auth.routes import router as auth_router
 from ksp.bootstrap import open_database
 from ksp.chain.runtime import ChainRuntime
@@ -35,4 +36,5 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
                    adart_router):
         app.include_router(router)
     app.include_router(anchoring_router)
+    install_pages(app)  # last: the wallet page and /static never shadow an API route
     return app

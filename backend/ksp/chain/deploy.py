@@ -29,6 +29,11 @@ ConstructorArgs = Callable[[Roles, dict[str, str]], Sequence[Any]]
 
 CONTRACTS: dict[str, ConstructorArgs] = {
     "AnchorRegistry": lambda roles, _deployed: [roles.admin, roles.operator],
+    "CoopMembers": lambda roles, _deployed: [roles.admin, roles.operator],
+    "SavingsToken": lambda roles, _deployed: [roles.admin, roles.operator],
+    "LoanAgreements": lambda roles, _deployed: [roles.admin, roles.operator],
+    # After CoopMembers: RatVoting reads the roll at each meeting's record block.
+    "RatVoting": lambda roles, deployed: [roles.admin, roles.operator, deployed["CoopMembers"]],
 }
 
 

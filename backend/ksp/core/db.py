@@ -41,7 +41,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _configure_sqlite(engine: Engine) -> None:
     # SQLite has one writer at a time. Queue writers of this process on a lock instead of
     # letting them poll SQLite's busy handler, whose growing sleeps make long latency tails.
-    writer = threading.RLock()
+    # A plain Lock: a session may begin in one worker thread and end in another.
+    writer = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -57,21 +58,23 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: readers-then-writers deadlocks cannot happen.
-        writer.acquire()
+        if not writer.acquire(timeout=30):
+            raise TimeoutError("database write lock not free after 30 s")
+        connection.info["ksp_writer"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
+            connection.info.pop("ksp_writer", None)
             writer.release()
             raise
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _on_end(_connection: Any) -> None:
-        # SQLAlchemy may also roll back a connection that never began; tolerate that.
-        try:
+    def _on_end(connection: Any) -> None:
+        # Only the connection that took the lock gives it back (rollbacks also come for
+        # connections that never began).
+        if connection.info.pop("ksp_writer", False):
             writer.release()
-        except RuntimeError:
-            pass
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -1,0 +1,101 @@
+"""The member's wallet page: static files from frontend/, ethers from node_modules, and the
+chain settings the page needs to read SavingsToken balances itself.
+
+Registered last in create_app, so every API route wins over these."""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from ksp.core.settings import PROJECT_ROOT
+
+FRONTEND_DIR = PROJECT_ROOT / "frontend"
+ETHERS_PATH = PROJECT_ROOT / "node_modules/ethers/dist/ethers.umd.min.js"
+# The HTML is revalidated on every load (it is tiny); ethers changes only with npm ci.
+NO_CACHE = {"Cache-Control": "no-cache"}
+VENDOR_MAX_AGE = "public, max-age=86400"
+
+router = APIRouter(tags=["halaman"])
+
+
+def _page() -> Response:
+    index = FRONTEND_DIR / "index.html"
+    if not index.is_file():
+        return JSONResponse(
+            {"code": "not_found", "message": "Halaman dompet tidak ditemukan.",
+             "message_en": "Wallet page not found.", "details": {"path": str(index)}},
+            status_code=404)
+    return FileResponse(index, media_type="text/html; charset=utf-8", headers=NO_CACHE)
+
+
+@router.get("/", include_in_schema=False)
+def home() -> Response:
+    return _page()
+
+
+@router.get("/wallet", include_in_schema=False)
+def wallet_page() -> Response:
+    return _page()
+
+
+@lru_cache(maxsize=2)
+def _gzipped(path: Path, mtime_ns: int, size: int) -> bytes:  # noqa: ARG001 - cache key
+    return gzip.compress(path.read_bytes(), compresslevel=9)
+
+
+@router.get("/vendor/ethers.umd.min.js", include_in_schema=False)
+def ethers_js(request: Request) -> Response:
+    """ethers v6 from node_modules, gzipped when the browser accepts it (~4x smaller on the
+    wire, which is what matters on a slow phone connection)."""
+    if not ETHERS_PATH.is_file():
+        return JSONResponse(
+            {"code": "not_found", "message": "ethers belum terpasang (jalankan npm ci).",
+             "message_en": "ethers is not installed (run npm ci).",
+             "details": {"path": "node_modules/ethers/dist/ethers.umd.min.js"}},
+            status_code=404)
+    stat = ETHERS_PATH.stat()
+    etag = f'"ethers-{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    headers = {"Cache-Control": VENDOR_MAX_AGE, "ETag": etag, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        body = _gzipped(ETHERS_PATH, stat.st_mtime_ns, stat.st_size)
+        return Response(body, media_type="text/javascript; charset=utf-8",
+                        headers=headers | {"Content-Encoding": "gzip"})
+    return FileResponse(ETHERS_PATH, media_type="text/javascript; charset=utf-8",
+                        headers=headers)
+
+
+@router.get("/api/v1/chain/config")
+def chain_config(request: Request) -> dict[str, Any]:
+    """Where the page reads the on-chain mirror itself: chain id, RPC URL and the contract
+    addresses. An unreachable chain gives chain_id null and no contracts, never a 500."""
+    state = request.app.state
+    settings = state.settings
+    result: dict[str, Any] = {"chain_id": None, "rpc_url": settings.effective_rpc_url,
+                              "contracts": {}}
+    try:
+        chain_id = state.chain.connect().eth.chain_id
+        deployment = state.chain.read_deployment()
+        result["chain_id"] = chain_id
+        result["contracts"] = {
+            name: info["address"] for name, info in deployment.get("contracts", {}).items()
+        }
+    except Exception:  # the page says "chain unreachable"; the ledger part still works
+        result["chain_id"] = None
+        result["contracts"] = {}
+    return result
+
+
+def install_pages(app: FastAPI) -> None:
+    """Adds the page routes and mounts frontend/ at /static. Call it last in create_app."""
+    app.include_router(router)
+    if FRONTEND_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")
