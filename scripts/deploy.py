@@ -31,6 +31,10 @@ def deployer_address() -> str:
     raise SystemExit("set KSP_DEPLOYER_KEY to deploy on a public network")
 
 
+def deployments_dir() -> Path:
+    return Path(os.environ.get("KSP_DEPLOYMENTS_DIR", ROOT / "deployments"))
+
+
 def main() -> None:
     deployer = deployer_address()
     web3.eth.default_account = deployer
@@ -38,5 +42,5 @@ def main() -> None:
         admin=os.environ.get("KSP_ADMIN_ADDRESS", deployer),
         operator=os.environ.get("KSP_OPERATOR_ADDRESS", deployer),
     )
-    record = deploy_all(web3, roles, ROOT / "deployments", root=ROOT, log=print)
+    record = deploy_all(web3, roles, deployments_dir(), root=ROOT, log=print)
     print(f"chain {record['chain_id']}: {sorted(record['contracts'])}")

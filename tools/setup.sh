@@ -17,7 +17,9 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 say "pip install -e .[dev]"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+# (this machine's pip config names local mirrors that may be absent: drop that noise)
+quiet_pip() { "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+quiet_pip .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 
 # Brownie pins its whole dependency tree, so it gets a virtualenv of its own.
 BROWNIE_REQ=$(.venv/bin/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml","rb"))["project"]["optional-dependencies"]["brownie"][0])')
@@ -25,13 +27,20 @@ if [ ! -x .venv-brownie/bin/brownie ]; then
   say "creating .venv-brownie ($BROWNIE_REQ)"
   "$PYTHON" -m venv .venv-brownie
 fi
-.venv-brownie/bin/python -m pip install --quiet --disable-pip-version-check "$BROWNIE_REQ"
+quiet_pip .venv-brownie/bin/python -m pip install --quiet --disable-pip-version-check \
+  "$BROWNIE_REQ"
 
 # brownie's `ksp-test` network: an Anvil on 8546, away from `make run`'s chain on 8545.
 if ! .venv-brownie/bin/brownie networks list 2>/dev/null | grep -q "ksp-test"; then
   say "adding brownie network ksp-test"
   .venv-brownie/bin/brownie networks add Development ksp-test cmd=anvil host=http://127.0.0.1 \
     port=8546 accounts=10 base_fee=0 gas_limit=30000000 chain_id=31337 >/dev/null
+fi
+# brownie's `amoy` network: Polygon Amoy (80002) at whatever KSP_RPC_URL says when it runs.
+if ! .venv-brownie/bin/brownie networks list 2>/dev/null | grep -q "amoy"; then
+  say "adding brownie network amoy"
+  .venv-brownie/bin/brownie networks add Polygon amoy host='$KSP_RPC_URL' chainid=80002 \
+    >/dev/null
 fi
 
 say "npm ci"

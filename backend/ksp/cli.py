@@ -105,6 +105,67 @@ def chain_sync() -> None:
         console.print(f"[yellow]{report.errors[0]}[/yellow]")
 
 
+def _admin_web3() -> tuple[Any, dict[str, Any]]:
+    """A Web3 that signs with the pengurus admin key: KSP_ADMIN_KEY, or KSP_ADMIN_KEYSTORE
+    (password asked here), or locally the operator key (which is also admin there)."""
+    from ksp.chain.client import make_web3
+    from ksp.core.settings import decrypt_keystore
+
+    settings = get_settings()
+    if settings.admin_key is not None:
+        key = settings.admin_key.get_secret_value()
+    elif settings.admin_keystore is not None:
+        password = typer.prompt("Kata sandi keystore admin / admin keystore password",
+                                hide_input=True)
+        key = decrypt_keystore(settings.admin_keystore, password)
+    else:
+        key = settings.operator_private_key()
+    runtime = ChainRuntime(settings)
+    w3 = make_web3(settings.effective_rpc_url, key)
+    runtime.w3 = w3
+    return w3, runtime.read_deployment()
+
+
+@chain_app.command("grant-operator")
+def grant_operator(address: str) -> None:
+    """Give ADDRESS the operator role on every contract (a new backend hot key)."""
+    from ksp.chain.admin import set_operator
+
+    w3, deployment = _admin_web3()
+    changed = set_operator(w3, deployment, address, grant=True)
+    console.print(f"operator {address}: granted on {len(changed)} contracts")
+
+
+@chain_app.command("revoke-operator")
+def revoke_operator(address: str) -> None:
+    """Take the operator role away from ADDRESS (a retired or leaked hot key)."""
+    from ksp.chain.admin import set_operator
+
+    w3, deployment = _admin_web3()
+    changed = set_operator(w3, deployment, address, grant=False)
+    console.print(f"operator {address}: revoked on {len(changed)} contracts")
+
+
+@chain_app.command("pause")
+def pause(contract: list[str] = typer.Option(None, help="default: every contract")) -> None:
+    """Emergency stop: the contracts refuse writes until `ksp chain unpause`."""
+    from ksp.chain.admin import MANAGED, set_paused
+
+    w3, deployment = _admin_web3()
+    changed = set_paused(w3, deployment, paused=True, names=contract or MANAGED)
+    console.print(f"dijeda / paused: {len(changed)} contracts")
+
+
+@chain_app.command("unpause")
+def unpause(contract: list[str] = typer.Option(None, help="default: every contract")) -> None:
+    """Resume after a pause."""
+    from ksp.chain.admin import MANAGED, set_paused
+
+    w3, deployment = _admin_web3()
+    changed = set_paused(w3, deployment, paused=False, names=contract or MANAGED)
+    console.print(f"dilanjutkan / unpaused: {len(changed)} contracts")
+
+
 @app.command()
 def deploy() -> None:
     """Deploy the contracts this chain lacks; addresses go to deployments/<chainId>.json."""

@@ -1,3 +1,5 @@
+import json
+
 from fastapi.testclient import TestClient
 
 from ksp.api.app import create_app
@@ -47,3 +49,19 @@ def test_unknown_route_gets_bilingual_json_404(settings):
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     assert response.json()["message"] and response.json()["message_en"]
+
+
+def test_a_redeployed_dependency_redeploys_its_dependents(chain_settings):
+    first = ChainRuntime(chain_settings).deploy()
+    path = chain_settings.deployments_dir / "31337.json"
+    record = json.loads(path.read_text())
+    record["contracts"]["CoopMembers"]["bytecode_hash"] = "0xstale"  # as if its code changed
+    path.write_text(json.dumps(record))
+
+    second = ChainRuntime(chain_settings).deploy()
+
+    members = second["contracts"]["CoopMembers"]["address"]
+    assert members != first["contracts"]["CoopMembers"]["address"]
+    assert second["contracts"]["RatVoting"]["args"][2] == members
+    assert second["contracts"]["RatVoting"]["address"] != first["contracts"]["RatVoting"]["address"]
+    assert second["contracts"]["SavingsToken"] == first["contracts"]["SavingsToken"]

@@ -49,9 +49,14 @@ def read_deployment(deployments_dir: Path, chain_id: int) -> dict[str, Any]:
     return data
 
 
-def _is_live(w3: Web3, record: dict[str, Any], artifact: Artifact) -> bool:
-    """The recorded contract is on this chain, and its ABI is the one we build now."""
-    if record.get("abi_hash") != artifact.abi_hash:
+def bytecode_hash(artifact: Artifact) -> str:
+    return "0x" + Web3.keccak(hexstr=artifact.bytecode).hex().removeprefix("0x")
+
+
+def _is_live(w3: Web3, record: dict[str, Any], artifact: Artifact, args: list[str]) -> bool:
+    """The recorded contract is on this chain, built from today's code, with today's
+    constructor arguments (so a redeployed dependency or a new admin redeploys it too)."""
+    if record.get("bytecode_hash") != bytecode_hash(artifact) or record.get("args") != args:
         return False
     code = w3.eth.get_code(Web3.to_checksum_address(record["address"]))
     return len(code) > 0
@@ -73,12 +78,14 @@ def deploy_all(
     changed = False
     for name in names or list(CONTRACTS):
         artifact = load_artifact(name, root)
+        args = list(CONTRACTS[name](roles, deployed))
+        recorded_args = [str(a) for a in args]
         existing = contracts.get(name)
-        if existing and _is_live(w3, existing, artifact):
+        if existing and _is_live(w3, existing, artifact, recorded_args):
             log(f"{name} already at {existing['address']}")
             continue
         factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-        tx_hash = factory.constructor(*CONTRACTS[name](roles, deployed)).transact()
+        tx_hash = factory.constructor(*args).transact()
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
         if receipt["status"] != 1:
             raise RuntimeError(f"deploying {name} failed in tx {tx_hash.hex()}")
@@ -88,6 +95,8 @@ def deploy_all(
             "block": receipt["blockNumber"],
             "tx": "0x" + bytes(tx_hash).hex(),
             "abi_hash": artifact.abi_hash,
+            "bytecode_hash": bytecode_hash(artifact),
+            "args": recorded_args,
             "gas_used": receipt["gasUsed"],
         }
         deployed[name] = address

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     operator_keystore_password: SecretStr | None = None
     # DEFAULT_ADMIN_ROLE holder (pengurus key or multisig); defaults to the operator locally.
     admin_address: str | None = None
+    # The admin's key, only for `ksp chain grant-operator|revoke-operator|pause|unpause`
+    # run by the pengurus on their own machine; never needed by the server.
+    admin_key: SecretStr | None = None
+    admin_keystore: Path | None = None
     # AES-256-GCM key for NIK, phone and address, and the HMAC key for lookups (base64).
     pii_key: SecretStr | None = None
     # Signs session tokens.
@@ -109,16 +113,19 @@ class Settings(BaseSettings):
         if self.operator_key is not None:
             return self.operator_key.get_secret_value()
         if self.operator_keystore is not None:
-            from eth_account import Account
-
             password = self.operator_keystore_password
             if password is None:
                 raise ValueError("KSP_OPERATOR_KEYSTORE_PASSWORD is required with a keystore")
-            keystore = json.loads(self.operator_keystore.read_text())
-            key: bytes = Account.decrypt(keystore, password.get_secret_value())
-            return "0x" + key.hex()
+            return decrypt_keystore(self.operator_keystore, password.get_secret_value())
         # A fresh local key; funded from Anvil by the app. Never a well-known test key.
         return "0x" + base64.b64decode(self.dev_secret("operator_key")).hex()
+
+
+def decrypt_keystore(path: Path, password: str) -> str:
+    from eth_account import Account
+
+    key: bytes = Account.decrypt(json.loads(path.read_text()), password)
+    return "0x" + key.hex()
 
 
 @lru_cache
