@@ -17,7 +17,6 @@ sys.path.insert(0, str(ROOT / "backend"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from deploy import deployer_address, deployments_dir  # noqa: E402
-
 from ksp.chain.admin import set_operator  # noqa: E402
 from ksp.chain.deploy import read_deployment  # noqa: E402
 
