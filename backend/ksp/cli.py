@@ -33,6 +33,30 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _start_workers(factory: Any, runtime: ChainRuntime) -> Any:
+    """The chain mirror (outbox) and the anchor job, in background threads of this process.
+    Both wait out chain outages; neither ever blocks the ledger."""
+    from ksp.anchoring.service import AnchorWorker, deployed_registry
+    from ksp.chain.worker import OutboxThread, OutboxWorker
+
+    settings = runtime.settings
+    outbox = OutboxThread(OutboxWorker(factory, runtime.connect(), runtime.deployment,
+                                       settings.operator_private_key()))
+    outbox.start()
+    anchor = None
+    found = deployed_registry(settings)
+    if found:
+        anchor = AnchorWorker(factory, runtime.connect(), found[0], settings, from_block=found[1])
+        anchor.start()
+
+    def stop() -> None:
+        outbox.stop()
+        if anchor is not None:
+            anchor.stop()
+
+    return stop
+
+
 def _seed_demo_once(factory: Any, cipher: Any, var_dir: Path) -> None:
     """First start: a demo cooperative, and staff passwords written to var/ (not the repo)."""
     from ksp.demo import seed
@@ -196,8 +220,12 @@ def run() -> None:
         runtime.deploy(log=console.print)
         web = create_app(settings, runtime)
         _seed_demo_once(web.state.sessionmaker, web.state.cipher, settings.var_dir)
+        stop_workers = _start_workers(web.state.sessionmaker, runtime)
         console.print(f"KSP berjalan di / running at http://{settings.host}:{settings.port}")
-        uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+        try:
+            uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+        finally:
+            stop_workers()
     finally:
         runtime.stop()
 
