@@ -95,6 +95,8 @@ def deposit(
             raise PokokAmountMismatch(expected=format_rupiah(rules.simpanan_pokok))
     elif member.status is not MemberStatus.ANGGOTA:
         raise MemberNotActive(number=member.number, status=member.status.value)
+    # Read before posting: the member row is locked, and the log lock is then held briefly.
+    balance = balances(session, member.number)[jenis] + amount
     entry = journal.post(
         session, entry_date=on, kind=f"simpanan.{jenis.value}.setor",
         memo=f"Setoran simpanan {jenis.value}",
@@ -103,7 +105,6 @@ def deposit(
     _mirror(session, entry.seq, member, jenis, amount)
     if jenis is Jenis.POKOK:
         members.admit(session, member, on=on)
-    balance = balances(session, member.number)[jenis]
     return Movement(entry.seq, entry.id, member.number, jenis, amount, balance, on)
 
 
