@@ -16,7 +16,7 @@ import sys
 import traceback
 from pathlib import Path
 
-BENCHES = ["bench_anchor_gas", "bench_merkle", "bench_contract_gas", "bench_audit"]
+BENCHES = ["bench_anchor_gas", "bench_contract_gas", "bench_deposits", "bench_merkle", "bench_audit"]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
