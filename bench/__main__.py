@@ -16,7 +16,14 @@ import sys
 import traceback
 from pathlib import Path
 
-BENCHES = ["bench_anchor_gas", "bench_contract_gas", "bench_deposits", "bench_merkle", "bench_audit"]
+BENCHES = [
+    "bench_anchor_gas",
+    "bench_contract_gas",
+    "bench_deposits",
+    "bench_merkle",
+    "bench_store_proofs",
+    "bench_audit",
+]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -50,6 +57,8 @@ def main() -> int:
             results[name] = {"error": traceback.format_exc(limit=3)}
         print(json.dumps(results[name], indent=1), flush=True)
     if not quick:
+        if only and RESULTS.exists():  # a partial run updates its own figures, keeps the rest
+            results = {**json.loads(RESULTS.read_text()), **results}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=1) + "\n")
         print(f"wrote {RESULTS}")

@@ -40,7 +40,7 @@ def _build(path: Path, n: int) -> merkle.MerkleLog:
         db.executemany(
             "INSERT INTO log_entries (seq, kind, payload, leaf_hash, recorded_at) "
             "VALUES (?, 'bench', ?, ?, ?)",
-            ((i + 1, '{"seq":%d}' % (i + 1), hashes[i], at)
+            ((i + 1, f'{{"seq":{i + 1}}}', hashes[i], at)
              for i in range(start, min(n, start + CHUNK))))
         db.commit()
     for level in range(1, n.bit_length()):
