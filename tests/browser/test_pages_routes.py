@@ -66,3 +66,9 @@ def test_chain_config_lists_deployed_contracts(chain_settings):
     token = deployment["contracts"]["SavingsToken"]["address"]
     assert body["contracts"]["SavingsToken"] == token
 
+
+
+def test_chain_config_gives_phones_the_public_rpc_url_when_set(settings):
+    public = settings.model_copy(update={"public_rpc_url": "https://rpc.example.invalid"})
+    reply = TestClient(create_app(public)).get("/api/v1/chain/config")
+    assert reply.json()["rpc_url"] == "https://rpc.example.invalid"

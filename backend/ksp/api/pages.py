@@ -79,8 +79,8 @@ def chain_config(request: Request) -> dict[str, Any]:
     addresses. An unreachable chain gives chain_id null and no contracts, never a 500."""
     state = request.app.state
     settings = state.settings
-    result: dict[str, Any] = {"chain_id": None, "rpc_url": settings.effective_rpc_url,
-                              "contracts": {}}
+    rpc_url = settings.public_rpc_url or settings.effective_rpc_url
+    result: dict[str, Any] = {"chain_id": None, "rpc_url": rpc_url, "contracts": {}}
     try:
         chain_id = state.chain.connect().eth.chain_id
         deployment = state.chain.read_deployment()

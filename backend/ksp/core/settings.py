@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: a SQLite file under var_dir
     # Chain: with no rpc_url the app runs its own Anvil with state under var_dir.
     rpc_url: str | None = None
+    # The RPC URL members' phones use to read the chain themselves (a public endpoint);
+    # defaults to rpc_url, which is right for a local run.
+    public_rpc_url: str | None = None
     anvil_port: int = 8545
     chain_id: int = 31337
     deployments_dir: Path = PROJECT_ROOT / "deployments"
