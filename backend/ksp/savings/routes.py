@@ -17,6 +17,7 @@ from ksp.api.deps import (
 from ksp.auth.service import WRITE
 from ksp.core import clock
 from ksp.core.money import MAX_AMOUNT, format_rupiah
+from ksp.members.service import get_member
 from ksp.savings import service
 from ksp.savings.service import Jenis, Movement
 
@@ -63,7 +64,8 @@ def withdraw(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> An
 @router.get("/members/{number}/savings")
 def savings(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep) -> Any:
     require_member_access(principal, number)
-    balances = service.balances(session, number) if _exists(session, number) else {}
+    get_member(session, number)  # an unknown member is a 404, not empty balances
+    balances = service.balances(session, number)
     return {"member": number,
             "balances": {j.value: b for j, b in balances.items()},
             "balances_text": {j.value: format_rupiah(b) for j, b in balances.items()},
@@ -86,10 +88,3 @@ def arrears(number: MemberNumber, principal: CurrentPrincipal, session: SessionD
     a = service.wajib_arrears(session, member_number=number, as_of=as_of or clock.today())
     return {"member": number, "months_due": a.months_due, "amount_due": a.amount_due,
             "paid": a.paid, "arrears": a.arrears, "arrears_text": format_rupiah(a.arrears)}
-
-
-def _exists(session: Any, number: int) -> bool:
-    from ksp.members.service import get_member
-
-    get_member(session, number)
-    return True
