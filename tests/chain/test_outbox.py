@@ -71,9 +71,14 @@ def test_token_balances_equal_ledger_balances_after_deposits(world):
         savings.withdraw(session, member_number=numbers[2], jenis=Jenis.SUKARELA,
                          amount=5_000, on=DAY)
 
+    checks = []
+    original_check = worker._already_done
+    worker._already_done = lambda item: checks.append(item) or original_check(item)
+
     report = worker.run_once()
 
     assert report.failed == 0 and report.confirmed > 0
+    assert checks == []  # nothing sent before: no per-item chain reads
     with factory() as session:
         for number, wallet in zip(numbers, wallets, strict=True):
             ledger = savings.balances(session, number)

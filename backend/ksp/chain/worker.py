@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
+from web3.exceptions import ContractLogicError
 
 from ksp.chain.outbox import OutboxItem, OutboxKind, OutboxStatus
 from ksp.chain.sender import TxSender, contract
@@ -112,14 +113,22 @@ class OutboxWorker:
 
     def _send_batch(self, kind: OutboxKind, items: list[OutboxItem], report: WorkerReport
                     ) -> None:
-        pending = [i for i in items if not self._already_done(i)]
-        done_before = [i for i in items if i not in pending]
-        if done_before:
-            self._mark(done_before, OutboxStatus.CONFIRMED, None)
-            report.repaired += len(done_before)
-        if not pending:
-            return
-        signed = self.sender.sign(self._call_for(kind, pending))
+        pending = items
+        try:
+            # Gas estimation runs the call: if nothing in the batch is on chain yet (the
+            # normal case) it succeeds, with no per-item reads.
+            signed = self.sender.sign(self._call_for(kind, pending))
+        except ContractLogicError:
+            # Some of it already landed (sent by a run that died before recording it):
+            # ask the contract item by item, and send only the rest.
+            pending = [i for i in items if not self._already_done(i)]
+            done_before = [i for i in items if i not in pending]
+            if done_before:
+                self._mark(done_before, OutboxStatus.CONFIRMED, None)
+                report.repaired += len(done_before)
+            if not pending:
+                return
+            signed = self.sender.sign(self._call_for(kind, pending))
         self._mark(pending, OutboxStatus.SENT, signed.tx_hash)  # recorded before it leaves
         self.sender.send(signed)
         receipt = self.sender.wait(signed.tx_hash)
