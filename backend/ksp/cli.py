@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,14 +151,25 @@ def _admin_web3() -> tuple[Any, dict[str, Any]]:
     return w3, runtime.read_deployment()
 
 
+def _admin_action(action: Callable[[Any, dict[str, Any]], list[str]], done: str) -> None:
+    """Runs one admin-key action; bad input (an address, a contract name) gets a clear
+    message instead of a traceback."""
+    w3, deployment = _admin_web3()
+    try:
+        changed = action(w3, deployment)
+    except (ValueError, KeyError) as exc:
+        console.print(f"[red]Tidak dapat dijalankan / cannot run: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"{done}: {len(changed)} kontrak / contracts")
+
+
 @chain_app.command("grant-operator")
 def grant_operator(address: str) -> None:
     """Give ADDRESS the operator role on every contract (a new backend hot key)."""
     from ksp.chain.admin import set_operator
 
-    w3, deployment = _admin_web3()
-    changed = set_operator(w3, deployment, address, grant=True)
-    console.print(f"operator {address}: granted on {len(changed)} contracts")
+    _admin_action(lambda w3, d: set_operator(w3, d, address, grant=True),
+                  f"operator {address} diberikan / granted")
 
 
 @chain_app.command("revoke-operator")
@@ -165,9 +177,8 @@ def revoke_operator(address: str) -> None:
     """Take the operator role away from ADDRESS (a retired or leaked hot key)."""
     from ksp.chain.admin import set_operator
 
-    w3, deployment = _admin_web3()
-    changed = set_operator(w3, deployment, address, grant=False)
-    console.print(f"operator {address}: revoked on {len(changed)} contracts")
+    _admin_action(lambda w3, d: set_operator(w3, d, address, grant=False),
+                  f"operator {address} dicabut / revoked")
 
 
 @chain_app.command("pause")
@@ -175,9 +186,8 @@ def pause(contract: list[str] = typer.Option(None, help="default: every contract
     """Emergency stop: the contracts refuse writes until `ksp chain unpause`."""
     from ksp.chain.admin import MANAGED, set_paused
 
-    w3, deployment = _admin_web3()
-    changed = set_paused(w3, deployment, paused=True, names=contract or MANAGED)
-    console.print(f"dijeda / paused: {len(changed)} contracts")
+    _admin_action(lambda w3, d: set_paused(w3, d, paused=True, names=contract or MANAGED),
+                  "dijeda / paused")
 
 
 @chain_app.command("unpause")
@@ -185,9 +195,8 @@ def unpause(contract: list[str] = typer.Option(None, help="default: every contra
     """Resume after a pause."""
     from ksp.chain.admin import MANAGED, set_paused
 
-    w3, deployment = _admin_web3()
-    changed = set_paused(w3, deployment, paused=False, names=contract or MANAGED)
-    console.print(f"dilanjutkan / unpaused: {len(changed)} contracts")
+    _admin_action(lambda w3, d: set_paused(w3, d, paused=False, names=contract or MANAGED),
+                  "dilanjutkan / unpaused")
 
 
 @app.command()

@@ -42,9 +42,9 @@ def amoy(tmp_path):
     chain.stop()
 
 
-def ksp(env, *args):
+def ksp(env, *args, ok=True):
     result = subprocess.run([KSP, *args], env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert (result.returncode == 0) == ok, result.stdout + result.stderr
     return result.stdout
 
 
@@ -77,6 +77,10 @@ def test_ksp_deploy_grant_revoke_pause_on_chain_80002(amoy, tmp_path):
         c = contract(w3, record, name)
         assert c.functions.hasRole(OPERATOR_ROLE, new_operator).call()
         assert not c.functions.hasRole(OPERATOR_ROLE, operator.address).call()
+
+    bad = ksp(env, "chain", "grant-operator", "0xnot-an-address", ok=False)
+    assert "cannot run" in bad and "Traceback" not in bad
+    assert "cannot run" in ksp(env, "chain", "pause", "--contract", "NoSuchThing", ok=False)
 
     ksp(env, "chain", "pause")
     assert all(contract(w3, record, n).functions.paused().call() for n in names)
