@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 from typing import Any
@@ -20,6 +21,23 @@ def adart_at(session: Session, date: dt.date) -> AdArt:
         .order_by(AdArtVersion.effective_date.desc(), AdArtVersion.id.desc())
     ).first()
     return AdArt.model_validate_json(version.values) if version else AdArt()
+
+
+def adart_timeline(session: Session) -> list[tuple[dt.date, AdArt]]:
+    """Every version, oldest first (the defaults from the beginning of time): for
+    questions that span many dates, one query instead of one per date."""
+    timeline = [(dt.date.min, AdArt())]
+    for version in session.scalars(
+        select(AdArtVersion).order_by(AdArtVersion.effective_date, AdArtVersion.id)
+    ):
+        timeline.append((version.effective_date, AdArt.model_validate_json(version.values)))
+    return timeline
+
+
+def adart_on(timeline: list[tuple[dt.date, AdArt]], date: dt.date) -> AdArt:
+    """The version of `timeline` in force on `date` (the same answer as `adart_at`)."""
+    index = bisect.bisect_right([effective for effective, _ in timeline], date) - 1
+    return timeline[index][1]
 
 
 def change_adart(

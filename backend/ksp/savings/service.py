@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksp.chain.outbox import OutboxKind, enqueue
-from ksp.coop.service import adart_at
+from ksp.coop.service import adart_at, adart_on, adart_timeline
 from ksp.core.money import MAX_AMOUNT, format_rupiah
 from ksp.ledger import chart, journal
 from ksp.ledger.journal import credit, debit
@@ -215,7 +215,8 @@ def wajib_arrears(session: Session, *, member_number: int, as_of: dt.date) -> Wa
         return WajibArrears(0, 0, 0)
     end = min(as_of, member.exited_on) if member.exited_on else as_of
     months = _months(member.joined_on, end)
-    due = sum(adart_at(session, month).simpanan_wajib for month in months)
+    timeline = adart_timeline(session)
+    due = sum(adart_on(timeline, month).simpanan_wajib for month in months)
     paid = sum(
         line.deposit for line in statement(session, member_number=member_number)
         if line.jenis is Jenis.WAJIB and line.date <= as_of
