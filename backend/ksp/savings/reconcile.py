@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from ksp.accounting.products import REKENING_SIMPANAN, token_id
 from ksp.chain.sender import contract
-from ksp.ledger.chart import SAVINGS_TOKEN_IDS
 from ksp.ledger.reports import member_balances
 from ksp.members.models import Member, MemberStatus
 
@@ -27,17 +27,16 @@ class Drift:
 def reconcile(session: Session, w3: Web3, deployment: dict[str, Any]) -> list[Drift]:
     token = contract(w3, deployment, "SavingsToken")
     roll = contract(w3, deployment, "CoopMembers")
-    names = {1: "pokok", 2: "wajib", 3: "sukarela"}
     drifts: list[Drift] = []
     wallets = session.scalars(select(Member).where(Member.wallet_address.is_not(None))
                               .order_by(Member.number))
     for member in wallets:
         wallet = Web3.to_checksum_address(member.wallet_address or "")
         ledger = member_balances(session, member=member.number)
-        for account, token_id in SAVINGS_TOKEN_IDS.items():
-            on_chain = int(token.functions.balanceOf(wallet, token_id).call())
+        for jenis, account in REKENING_SIMPANAN.items():
+            on_chain = int(token.functions.balanceOf(wallet, token_id(jenis)).call())
             if on_chain != ledger.get(account, 0):
-                drifts.append(Drift(member.number, names[token_id], ledger.get(account, 0),
+                drifts.append(Drift(member.number, jenis.value, ledger.get(account, 0),
                                     on_chain))
         active = member.status is MemberStatus.ANGGOTA
         if bool(roll.functions.isMember(wallet).call()) != active:

@@ -4,17 +4,17 @@ a journal entry posted by the ledger, plus a SavingsToken mirror row in the chai
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ksp.accounting import postings, products
+from ksp.accounting.products import Jenis as Jenis  # defined beside its accounts
 from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.coop.service import adart_at, adart_on, adart_timeline
 from ksp.core.money import MAX_AMOUNT, format_rupiah
-from ksp.ledger import chart, journal
-from ksp.ledger.journal import credit, debit
+from ksp.ledger import chart
 from ksp.ledger.models import JournalEntry, JournalLine
 from ksp.ledger.reports import member_balances
 from ksp.members import service as members
@@ -29,19 +29,8 @@ from ksp.savings.errors import (
     WithdrawalNotAllowed,
 )
 
-
-class Jenis(enum.StrEnum):
-    POKOK = "pokok"
-    WAJIB = "wajib"
-    SUKARELA = "sukarela"
-
-
-ACCOUNT = {
-    Jenis.POKOK: chart.SIMPANAN_POKOK,
-    Jenis.WAJIB: chart.SIMPANAN_WAJIB,
-    Jenis.SUKARELA: chart.SIMPANAN_SUKARELA,
-}
-JENIS_OF_ACCOUNT = {code: jenis for jenis, code in ACCOUNT.items()}
+ACCOUNT = products.REKENING_SIMPANAN
+JENIS_OF_ACCOUNT = products.JENIS_OF_REKENING
 
 
 @dataclass(frozen=True)
@@ -78,7 +67,7 @@ def _mirror(session: Session, seq: int, member: Member, jenis: Jenis, delta: int
         return
     enqueue(session, seq=seq, kind=OutboxKind.MIRROR_SAVINGS,
             data={"member": member.number, "wallet": member.wallet_address,
-                  "token_id": chart.SAVINGS_TOKEN_IDS[ACCOUNT[jenis]], "delta": delta})
+                  "token_id": products.token_id(jenis), "delta": delta})
 
 
 def deposit(
@@ -97,11 +86,8 @@ def deposit(
         raise MemberNotActive(number=member.number, status=member.status.value)
     # Read before posting: the member row is locked, and the log lock is then held briefly.
     balance = balances(session, member.number)[jenis] + amount
-    entry = journal.post(
-        session, entry_date=on, kind=f"simpanan.{jenis.value}.setor",
-        memo=f"Setoran simpanan {jenis.value}",
-        legs=[debit(cash_account, amount), credit(ACCOUNT[jenis], amount, member.number)],
-    )
+    entry = postings.post(
+        session, postings.SavingsDeposit(member.number, jenis, amount, cash_account), on=on)
     _mirror(session, entry.seq, member, jenis, amount)
     if jenis is Jenis.POKOK:
         members.admit(session, member, on=on)
@@ -124,11 +110,8 @@ def withdraw(
     if amount > balance:
         raise InsufficientBalance(jenis=jenis.value, balance=format_rupiah(balance),
                                   amount=format_rupiah(amount))
-    entry = journal.post(
-        session, entry_date=on, kind="simpanan.sukarela.tarik",
-        memo="Penarikan simpanan sukarela",
-        legs=[debit(ACCOUNT[jenis], amount, member.number), credit(cash_account, amount)],
-    )
+    entry = postings.post(
+        session, postings.SavingsWithdrawal(member.number, jenis, amount, cash_account), on=on)
     _mirror(session, entry.seq, member, jenis, -amount)
     return Movement(entry.seq, entry.id, member.number, jenis, amount, balance - amount, on)
 
@@ -144,10 +127,8 @@ def exit_member(
         raise ExitBeforeJoining(joined_on=member.joined_on.isoformat(), date=on.isoformat())
     owed = {j: b for j, b in balances(session, member.number).items() if b > 0}
     for jenis, paid in owed.items():
-        entry = journal.post(session, entry_date=on, kind=f"simpanan.{jenis.value}.kembali",
-                             memo=f"Pengembalian simpanan {jenis.value} anggota keluar",
-                             legs=[debit(ACCOUNT[jenis], paid, member.number),
-                                   credit(cash_account, paid)])
+        entry = postings.post(
+            session, postings.SavingsPayout(member.number, jenis, paid, cash_account), on=on)
         _mirror(session, entry.seq, member, jenis, -paid)
     members.mark_exited(session, member, on=on)
     return owed

@@ -1,0 +1,96 @@
+"""Posting rules: pure functions from one domain event to one journal entry's kind, memo
+and legs. `post` hands the result to the ledger, the only writer.
+
+Adding an event (LoanDisbursement, LoanRepayment, ProvisionPosted, WriteOff, Recovery,
+ShuDistribution) is its dataclass, its accounts in `products.PEMETAAN`, and one function
+registered on `posting_for`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import singledispatch
+
+from sqlalchemy.orm import Session
+
+from ksp.accounting.products import Jenis, Peran, produk_simpanan, rekening
+from ksp.ledger import journal
+from ksp.ledger.journal import Leg, credit, debit
+from ksp.ledger.models import JournalEntry
+
+
+@dataclass(frozen=True)
+class Posting:
+    kind: str
+    memo: str
+    legs: tuple[Leg, ...]
+
+
+@dataclass(frozen=True)
+class SavingsDeposit:
+    member: int
+    jenis: Jenis
+    amount: int
+    cash_account: str | None = None  # None: the product's sumber_dana
+
+
+@dataclass(frozen=True)
+class SavingsWithdrawal:
+    member: int
+    jenis: Jenis
+    amount: int
+    cash_account: str | None = None
+
+
+@dataclass(frozen=True)
+class SavingsPayout:
+    """One jenis paid back to a member who leaves the cooperative."""
+
+    member: int
+    jenis: Jenis
+    amount: int
+    cash_account: str | None = None
+
+
+def _cash(produk: str, cash_account: str | None) -> str:
+    return cash_account if cash_account is not None else rekening(produk, Peran.SUMBER_DANA)
+
+
+@singledispatch
+def posting_for(event: object) -> Posting:
+    raise TypeError(f"no posting rule for {type(event).__name__}")
+
+
+@posting_for.register
+def _deposit(event: SavingsDeposit) -> Posting:
+    produk = produk_simpanan(event.jenis)
+    return Posting(
+        kind=f"{produk}.setor", memo=f"Setoran simpanan {event.jenis.value}",
+        legs=(debit(_cash(produk, event.cash_account), event.amount),
+              credit(rekening(produk, Peran.SIMPANAN), event.amount, event.member)))
+
+
+@posting_for.register
+def _withdrawal(event: SavingsWithdrawal) -> Posting:
+    produk = produk_simpanan(event.jenis)
+    return Posting(
+        kind=f"{produk}.tarik", memo=f"Penarikan simpanan {event.jenis.value}",
+        legs=(debit(rekening(produk, Peran.SIMPANAN), event.amount, event.member),
+              credit(_cash(produk, event.cash_account), event.amount)))
+
+
+@posting_for.register
+def _payout(event: SavingsPayout) -> Posting:
+    produk = produk_simpanan(event.jenis)
+    return Posting(
+        kind=f"{produk}.kembali",
+        memo=f"Pengembalian simpanan {event.jenis.value} anggota keluar",
+        legs=(debit(rekening(produk, Peran.SIMPANAN), event.amount, event.member),
+              credit(_cash(produk, event.cash_account), event.amount)))
+
+
+def post(session: Session, event: object, *, on: dt.date) -> JournalEntry:
+    """Posts the event's entry, dated `on`, through the ledger in the caller's transaction."""
+    posting = posting_for(event)
+    return journal.post(session, entry_date=on, kind=posting.kind, memo=posting.memo,
+                        legs=posting.legs)
