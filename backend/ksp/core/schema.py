@@ -53,6 +53,36 @@ def append_only_ddl(dialect: str) -> list[str]:
     return statements
 
 
+def balanced_entry_ddl(dialect: str) -> list[str]:
+    """On PostgreSQL, deferred constraint triggers that refuse, at COMMIT, a journal entry
+    whose debits differ from its credits or that has fewer than two lines, whatever code
+    wrote it. Deferred, because an entry's lines arrive one INSERT at a time. SQLite has no
+    deferred triggers: there the ledger's own check and the trial-balance tests stand in."""
+    if dialect != "postgresql":
+        return []
+    statements = [
+        "CREATE OR REPLACE FUNCTION ksp_check_entry_balanced() RETURNS trigger AS $$ "
+        "DECLARE checked bigint; debits numeric; credits numeric; lines bigint; BEGIN "
+        "IF TG_TABLE_NAME = 'journal_entries' THEN checked := NEW.id; "
+        "ELSE checked := NEW.entry_id; END IF; "
+        "SELECT coalesce(sum(amount) FILTER (WHERE side = 'D'), 0), "
+        "coalesce(sum(amount) FILTER (WHERE side = 'C'), 0), count(*) "
+        "INTO debits, credits, lines FROM journal_lines WHERE entry_id = checked; "
+        "IF debits <> credits OR lines < 2 THEN RAISE EXCEPTION "
+        "'journal entry % refused: debits %, credits %, % lines', "
+        "checked, debits, credits, lines USING ERRCODE = 'check_violation'; END IF; "
+        "RETURN NULL; END; $$ LANGUAGE plpgsql"
+    ]
+    for table in ("journal_entries", "journal_lines"):
+        statements.append(f"DROP TRIGGER IF EXISTS {table}_balanced ON {table}")
+        statements.append(
+            f"CREATE CONSTRAINT TRIGGER {table}_balanced AFTER INSERT ON {table} "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            "EXECUTE FUNCTION ksp_check_entry_balanced()"
+        )
+    return statements
+
+
 def migrate(engine: Engine) -> None:
     """Brings the database to the latest schema (Alembic `upgrade head`)."""
     from alembic import command
@@ -69,7 +99,8 @@ def migrate(engine: Engine) -> None:
 
 def install_guards(connection_engine: Engine) -> None:
     with connection_engine.begin() as connection:
-        for statement in append_only_ddl(connection.dialect.name):
+        dialect = connection.dialect.name
+        for statement in append_only_ddl(dialect) + balanced_entry_ddl(dialect):
             connection.execute(text(statement))
 
 
