@@ -7,8 +7,9 @@ import pytest
 from eth_account.messages import encode_defunct
 
 from ksp.auth.models import Role
-from tests.members.helpers import counts, deposit, person, register
 from tests.support.client import KspClient, new_wallet
+from tests.support.factories import anggota, deposit, person
+from tests.support.rows import counts
 
 
 @pytest.fixture
@@ -16,9 +17,9 @@ def world(db_settings):
     client = KspClient(db_settings)
     admin = client.staff(Role.ADMIN)
     wallets = [new_wallet(), new_wallet()]
-    numbers = [register(client, admin, i + 1, wallet=w) for i, w in enumerate(wallets)]
+    numbers = [anggota(client, admin, i + 1, wallet=w, tanggal="2025-01-10")
+               for i, w in enumerate(wallets)]
     for n in numbers:
-        deposit(client, admin, n, "pokok", 100_000, "2025-01-10")
         deposit(client, admin, n, "sukarela", 40_000, "2025-01-11")
     return client, admin, wallets, numbers
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from ksp.auth.models import Role
-from tests.members.helpers import counts, deposit, person, register
 from tests.support.client import KspClient, new_wallet
+from tests.support.factories import anggota, deposit, person, register
+from tests.support.rows import counts
 
 DEPOSITS = "/api/v1/members/{n}/deposits"
 
@@ -18,8 +19,7 @@ class Setup:
         self.client = KspClient(db_settings)
         self.admin = self.client.staff(Role.ADMIN)
         self.wallet = new_wallet()
-        self.n = register(self.client, self.admin, 1, wallet=self.wallet)
-        deposit(self.client, self.admin, self.n, "pokok", 100_000, "2025-01-10")
+        self.n = anggota(self.client, self.admin, 1, wallet=self.wallet, tanggal="2025-01-10")
         deposit(self.client, self.admin, self.n, "wajib", 50_000, "2025-01-10")
         deposit(self.client, self.admin, self.n, "sukarela", 300_000, "2025-01-10")
 

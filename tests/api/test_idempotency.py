@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi.testclient import TestClient
 
 from ksp.auth.models import Role
-from tests.members.helpers import counts, deposit, register
 from tests.support.client import KspClient
+from tests.support.factories import anggota
+from tests.support.rows import counts
 
 TWINS = 10
 
@@ -17,8 +18,7 @@ TWINS = 10
 def _member(db_settings):
     client = KspClient(db_settings)
     admin = client.staff(Role.ADMIN)
-    n = register(client, admin)
-    deposit(client, admin, n, "pokok", 100_000, "2025-01-10")
+    n = anggota(client, admin, tanggal="2025-01-10")
     return client, admin, n
 
 

@@ -27,8 +27,8 @@ from ksp.chain.runtime import ChainRuntime
 from ksp.chain.worker import OutboxWorker
 from ksp.core.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port
-from tests.members.helpers import deposit, register
 from tests.support.client import KspClient
+from tests.support.factories import anggota, deposit
 
 pytestmark = pytest.mark.browser
 
@@ -80,8 +80,7 @@ def enrol_member(settings: Settings) -> tuple[Any, int]:
     client = KspClient(settings)
     admin = client.staff(Role.ADMIN)
     account = Account.create()
-    number = register(client, admin, 1, wallet=account)
-    deposit(client, admin, number, "pokok", 100_000)
+    number = anggota(client, admin, 1, wallet=account, tanggal=None)
     deposit(client, admin, number, "sukarela", 250_000)
     return account, number
 

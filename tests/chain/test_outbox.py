@@ -19,24 +19,18 @@ from ksp.chain.worker import OutboxWorker
 from ksp.core import clock
 from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
-from ksp.members import service as members
 from ksp.savings import service as savings
 from ksp.savings.reconcile import reconcile
 from ksp.savings.service import Jenis
 from tests.conftest import free_port
+from tests.support import factories
 
 DAY = dt.date(2026, 3, 2)
 
 
 def join(factory, cipher, serial: int, wallet: str | None) -> int:
     with transaction(factory) as session:
-        member = members.register(session, cipher, members.Registration(
-            nik=f"121701450790{serial:04d}", name=f"Anggota {serial}",
-            birth_date=dt.date(1990, 7, 5), address="Pangururan", phone="081200000000",
-            occupation="Petani"), wallet_address=wallet)
-        savings.deposit(session, member_number=member.number, jenis=Jenis.POKOK,
-                        amount=100_000, on=DAY)
-        return member.number
+        return factories.join(session, cipher, serial, on=DAY, wallet_address=wallet).number
 
 
 def save(factory, number: int, jenis: Jenis, amount: int) -> None:

@@ -26,6 +26,7 @@ from ksp.members import service as members
 from ksp.members.models import Member, MemberStatus
 from ksp.savings import service as savings
 from ksp.savings.service import Jenis
+from tests.support.factories import registration
 
 START = dt.date(2025, 1, 1)
 
@@ -39,17 +40,11 @@ op = st.one_of(
 )
 
 
-def _registration(i: int) -> members.Registration:
-    return members.Registration(nik=f"121701450790{i:04d}", name=f"Anggota {i}",
-                                birth_date=dt.date(1990, 7, 5), address=f"Jl. {i}",
-                                phone=f"08123{i:06d}", occupation="Petani")
-
-
 def _apply(session, cipher, step, day, model) -> None:
     """Applies `step` only when valid; `model` mirrors every member's expected balances."""
     kind, *args = step
     if kind == "register":
-        m = members.register(session, cipher, _registration(len(model) + 1))
+        m = members.register(session, cipher, registration(len(model) + 1))
         model[m.number] = {"status": "calon", Jenis.POKOK: 0, Jenis.WAJIB: 0, Jenis.SUKARELA: 0}
         return
     if not model:

@@ -4,8 +4,8 @@ checked against numbers worked out by hand."""
 from __future__ import annotations
 
 from ksp.auth.models import Role
-from tests.members.helpers import deposit, register
 from tests.support.client import KspClient
+from tests.support.factories import deposit, register
 
 KAS = "1101"
 POKOK, WAJIB, SUKARELA = "3101", "3102", "2101"

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from ksp.auth.models import Role
 from ksp.core.db import Base
 from ksp.core.schema import import_models
-from tests.members.helpers import deposit, person, register
 from tests.support.client import KspClient
+from tests.support.factories import anggota, person
 
 SECRETS = {"nik": "1217014507900007", "phone": "081298765432",
            "address": "Jl. Sisingamangaraja 77, Balige"}
@@ -21,8 +21,7 @@ NAME = "Tiurma Hutapea"
 def _setup(db_settings):
     client = KspClient(db_settings)
     admin = client.staff(Role.ADMIN)
-    n = register(client, admin, 7, name=NAME, **SECRETS)
-    deposit(client, admin, n, "pokok", 100_000, "2025-01-10")
+    n = anggota(client, admin, 7, name=NAME, tanggal="2025-01-10", **SECRETS)
     return client, admin, n
 
 

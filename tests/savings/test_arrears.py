@@ -9,20 +9,16 @@ from ksp.bootstrap import open_database
 from ksp.coop.service import adart_at, adart_on, adart_timeline, change_adart
 from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
-from ksp.members import service as members
 from ksp.savings import service as savings
 from ksp.savings.service import Jenis
+from tests.support.factories import join
 
 
 def test_arrears_use_each_months_wajib_amount(settings):
     engine, factory = open_database(settings)
     cipher = PiiCipher(os.urandom(32))
     with transaction(factory) as session:
-        number = members.register(session, cipher, members.Registration(
-            nik="1217014507900001", name="Rugun Malau", birth_date=dt.date(1990, 7, 5),
-            address="Palipi", phone="081200000000", occupation="Penenun ulos")).number
-        savings.deposit(session, member_number=number, jenis=Jenis.POKOK, amount=100_000,
-                        on=dt.date(2025, 1, 10))
+        number = join(session, cipher, 1, on=dt.date(2025, 1, 10)).number
         # The RAT raised simpanan wajib from Rp 50.000 to Rp 60.000 from July 2025.
         change_adart(session, effective_date=dt.date(2025, 7, 1),
                      changes={"simpanan_wajib": 60_000})

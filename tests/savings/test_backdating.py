@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from ksp.auth.models import Role
-from tests.members.helpers import counts, deposit, register
 from tests.support.client import KspClient
+from tests.support.factories import anggota, deposit
+from tests.support.rows import counts
 
 
 def test_withdrawal_dated_before_the_deposit_is_refused(db_settings):
     client = KspClient(db_settings)
     admin = client.staff(Role.ADMIN)
-    n = register(client, admin)
-    deposit(client, admin, n, "pokok", 100_000, "2025-01-10")
+    n = anggota(client, admin, tanggal="2025-01-10")
     deposit(client, admin, n, "sukarela", 50_000, "2025-03-01")
     before = counts(client)
     reply = client.post(f"/api/v1/members/{n}/withdrawals",
@@ -25,8 +25,7 @@ def test_withdrawal_dated_before_the_deposit_is_refused(db_settings):
 def test_exit_dated_before_joining_is_refused(db_settings):
     client = KspClient(db_settings)
     admin = client.staff(Role.ADMIN)
-    n = register(client, admin)
-    deposit(client, admin, n, "pokok", 100_000, "2025-05-10")
+    n = anggota(client, admin, tanggal="2025-05-10")
     reply = client.post(f"/api/v1/members/{n}/exit", {"tanggal": "2025-01-01"}, admin)
     kas = client.get("/api/v1/reports/neraca?date=2025-01-31", admin).json()["aset"]["total"]
     assert kas >= 0, "Kas negative on 2025-01-31"
