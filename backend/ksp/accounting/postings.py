@@ -2,8 +2,8 @@
 and legs. `post` hands the result to the ledger, the only writer.
 
 Adding an event (LoanDisbursement, LoanRepayment, ProvisionPosted, WriteOff, Recovery,
-ShuDistribution) is its dataclass, its accounts in `products.PEMETAAN`, and one function
-registered on `posting_for`."""
+ShuDistribution) is its dataclass (added to `Event`), its accounts in `products.PEMETAAN`,
+and one function registered on `posting_for`."""
 
 from __future__ import annotations
 
@@ -52,6 +52,9 @@ class SavingsPayout:
     cash_account: str | None = None
 
 
+Event = SavingsDeposit | SavingsWithdrawal | SavingsPayout
+
+
 def _cash(produk: str, cash_account: str | None) -> str:
     return cash_account if cash_account is not None else rekening(produk, Peran.SUMBER_DANA)
 
@@ -89,7 +92,7 @@ def _payout(event: SavingsPayout) -> Posting:
               credit(_cash(produk, event.cash_account), event.amount)))
 
 
-def post(session: Session, event: object, *, on: dt.date) -> JournalEntry:
+def post(session: Session, event: Event, *, on: dt.date) -> JournalEntry:
     """Posts the event's entry, dated `on`, through the ledger in the caller's transaction."""
     posting = posting_for(event)
     return journal.post(session, entry_date=on, kind=posting.kind, memo=posting.memo,
