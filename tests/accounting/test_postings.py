@@ -13,7 +13,7 @@ from ksp.accounting.postings import (
     SavingsWithdrawal,
     posting_for,
 )
-from ksp.accounting.products import Jenis, Peran, ProductNotMapped, rekening
+from ksp.accounting.products import AccountRole, Jenis, ProductNotMapped, account_for
 from ksp.ledger import chart
 from ksp.ledger.journal import credit, debit, validate_legs
 from ksp.ledger.models import AccountType
@@ -56,29 +56,29 @@ def test_an_event_without_a_rule_is_refused():
 
 
 def test_every_mapped_account_is_in_the_chart():
-    for produk, roles in products.PEMETAAN.items():
-        for peran, code in roles.items():
-            assert code in TYPES, (produk, peran, code)
+    for product, roles in products.ACCOUNT_MAP.items():
+        for role, code in roles.items():
+            assert code in TYPES, (product, role, code)
 
 
 def test_savings_accounts_are_credit_normal_and_funded_from_an_asset():
     # The member statement counts a credit as a deposit; that holds only for these types.
     for jenis in Jenis:
-        produk = products.produk_simpanan(jenis)
-        assert TYPES[rekening(produk, Peran.SIMPANAN)] in (AccountType.EQUITY,
+        product = products.savings_product(jenis)
+        assert TYPES[account_for(product, AccountRole.SIMPANAN)] in (AccountType.EQUITY,
                                                             AccountType.LIABILITY)
-        assert TYPES[rekening(produk, Peran.SUMBER_DANA)] is AccountType.ASSET
-    assert dict(products.REKENING_SIMPANAN) == SAVINGS
-    assert {code: j for j, code in SAVINGS.items()} == dict(products.JENIS_OF_REKENING)
+        assert TYPES[account_for(product, AccountRole.FUNDING)] is AccountType.ASSET
+    assert dict(products.SAVINGS_ACCOUNT) == SAVINGS
+    assert {code: j for j, code in SAVINGS.items()} == dict(products.JENIS_OF_ACCOUNT)
 
 
 def test_an_unmapped_product_is_a_named_error():
     with pytest.raises(ProductNotMapped, match="pinjaman.reguler"):
-        rekening("pinjaman.reguler", Peran.SIMPANAN)
+        account_for("pinjaman.reguler", AccountRole.SIMPANAN)
 
 
 def test_token_ids_match_the_savings_token_contract():
     # SavingsToken.sol: 1 pokok, 2 wajib, 3 sukarela.
     assert {j: products.token_id(j) for j in Jenis} == {
         Jenis.POKOK: 1, Jenis.WAJIB: 2, Jenis.SUKARELA: 3}
-    assert set(chart.SAVINGS_TOKEN_IDS) == set(products.REKENING_SIMPANAN.values())
+    assert set(chart.SAVINGS_TOKEN_IDS) == set(products.SAVINGS_ACCOUNT.values())

@@ -2,7 +2,7 @@
 and legs. `post` hands the result to the ledger, the only writer.
 
 Adding an event (LoanDisbursement, LoanRepayment, ProvisionPosted, WriteOff, Recovery,
-ShuDistribution) is its dataclass (added to `Event`), its accounts in `products.PEMETAAN`,
+ShuDistribution) is its dataclass (added to `Event`), its accounts in `products.ACCOUNT_MAP`,
 and one function registered on `posting_for`."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from functools import singledispatch
 
 from sqlalchemy.orm import Session
 
-from ksp.accounting.products import Jenis, Peran, produk_simpanan, rekening
+from ksp.accounting.products import AccountRole, Jenis, account_for, savings_product
 from ksp.ledger import journal
 from ksp.ledger.journal import Leg, credit, debit
 from ksp.ledger.models import JournalEntry
@@ -55,8 +55,8 @@ class SavingsPayout:
 Event = SavingsDeposit | SavingsWithdrawal | SavingsPayout
 
 
-def _cash(produk: str, cash_account: str | None) -> str:
-    return cash_account if cash_account is not None else rekening(produk, Peran.SUMBER_DANA)
+def _cash(product: str, cash_account: str | None) -> str:
+    return cash_account if cash_account is not None else account_for(product, AccountRole.FUNDING)
 
 
 @singledispatch
@@ -66,30 +66,30 @@ def posting_for(event: object) -> Posting:
 
 @posting_for.register
 def _deposit(event: SavingsDeposit) -> Posting:
-    produk = produk_simpanan(event.jenis)
+    product = savings_product(event.jenis)
     return Posting(
-        kind=f"{produk}.setor", memo=f"Setoran simpanan {event.jenis.value}",
-        legs=(debit(_cash(produk, event.cash_account), event.amount),
-              credit(rekening(produk, Peran.SIMPANAN), event.amount, event.member)))
+        kind=f"{product}.setor", memo=f"Setoran simpanan {event.jenis.value}",
+        legs=(debit(_cash(product, event.cash_account), event.amount),
+              credit(account_for(product, AccountRole.SIMPANAN), event.amount, event.member)))
 
 
 @posting_for.register
 def _withdrawal(event: SavingsWithdrawal) -> Posting:
-    produk = produk_simpanan(event.jenis)
+    product = savings_product(event.jenis)
     return Posting(
-        kind=f"{produk}.tarik", memo=f"Penarikan simpanan {event.jenis.value}",
-        legs=(debit(rekening(produk, Peran.SIMPANAN), event.amount, event.member),
-              credit(_cash(produk, event.cash_account), event.amount)))
+        kind=f"{product}.tarik", memo=f"Penarikan simpanan {event.jenis.value}",
+        legs=(debit(account_for(product, AccountRole.SIMPANAN), event.amount, event.member),
+              credit(_cash(product, event.cash_account), event.amount)))
 
 
 @posting_for.register
 def _payout(event: SavingsPayout) -> Posting:
-    produk = produk_simpanan(event.jenis)
+    product = savings_product(event.jenis)
     return Posting(
-        kind=f"{produk}.kembali",
+        kind=f"{product}.kembali",
         memo=f"Pengembalian simpanan {event.jenis.value} anggota keluar",
-        legs=(debit(rekening(produk, Peran.SIMPANAN), event.amount, event.member),
-              credit(_cash(produk, event.cash_account), event.amount)))
+        legs=(debit(account_for(product, AccountRole.SIMPANAN), event.amount, event.member),
+              credit(_cash(product, event.cash_account), event.amount)))
 
 
 def post(session: Session, event: Event, *, on: dt.date) -> JournalEntry:

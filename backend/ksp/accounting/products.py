@@ -1,7 +1,7 @@
 """Products and the GL accounts each one posts to (the product -> GL account mapping).
 
 A product is what a member holds: a jenis of simpanan now, loan products next. A role
-(`Peran`) is what an account does for a product. Posting rules ask this table for their
+(`AccountRole`) is what an account does for a product. Posting rules ask this table for their
 accounts and never spell an account code themselves, so adding a product is a row here."""
 
 from __future__ import annotations
@@ -22,27 +22,27 @@ class Jenis(enum.StrEnum):
     SUKARELA = "sukarela"
 
 
-class Peran(enum.StrEnum):
+class AccountRole(enum.StrEnum):
     """The part an account plays for a product. Loans will add piutang_pokok, piutang_jasa,
     pendapatan_jasa, pendapatan_provisi, pendapatan_denda, cadangan_kerugian,
     beban_penyisihan and pemulihan; SHU adds utang_shu."""
 
-    SUMBER_DANA = "sumber_dana"  # cash or bank used when the teller names none
+    FUNDING = "sumber_dana"  # cash or bank used when the teller names none
     SIMPANAN = "simpanan"  # the members' balances (credit-normal control account)
 
 
-def produk_simpanan(jenis: Jenis) -> str:
+def savings_product(jenis: Jenis) -> str:
     """The product code of a jenis, also the prefix of its journal kinds."""
     return f"simpanan.{jenis.value}"
 
 
-PEMETAAN: Final[Mapping[str, Mapping[Peran, str]]] = MappingProxyType({
-    produk_simpanan(Jenis.POKOK): {Peran.SUMBER_DANA: chart.KAS,
-                                   Peran.SIMPANAN: chart.SIMPANAN_POKOK},
-    produk_simpanan(Jenis.WAJIB): {Peran.SUMBER_DANA: chart.KAS,
-                                   Peran.SIMPANAN: chart.SIMPANAN_WAJIB},
-    produk_simpanan(Jenis.SUKARELA): {Peran.SUMBER_DANA: chart.KAS,
-                                      Peran.SIMPANAN: chart.SIMPANAN_SUKARELA},
+ACCOUNT_MAP: Final[Mapping[str, Mapping[AccountRole, str]]] = MappingProxyType({
+    savings_product(Jenis.POKOK): {AccountRole.FUNDING: chart.KAS,
+                                   AccountRole.SIMPANAN: chart.SIMPANAN_POKOK},
+    savings_product(Jenis.WAJIB): {AccountRole.FUNDING: chart.KAS,
+                                   AccountRole.SIMPANAN: chart.SIMPANAN_WAJIB},
+    savings_product(Jenis.SUKARELA): {AccountRole.FUNDING: chart.KAS,
+                                      AccountRole.SIMPANAN: chart.SIMPANAN_SUKARELA},
 })
 
 
@@ -51,20 +51,20 @@ class ProductNotMapped(LookupError):
     caught by the mapping's unit tests, never by user input."""
 
 
-def rekening(produk: str, peran: Peran) -> str:
-    """The GL account code playing `peran` for `produk`."""
+def account_for(product: str, role: AccountRole) -> str:
+    """The GL account code playing `role` for `product`."""
     try:
-        return PEMETAAN[produk][peran]
+        return ACCOUNT_MAP[product][role]
     except KeyError:
-        raise ProductNotMapped(f"no {peran.value} account for product {produk!r}") from None
+        raise ProductNotMapped(f"no {role.value} account for product {product!r}") from None
 
 
-REKENING_SIMPANAN: Final[Mapping[Jenis, str]] = MappingProxyType(
-    {jenis: rekening(produk_simpanan(jenis), Peran.SIMPANAN) for jenis in Jenis})
-JENIS_OF_REKENING: Final[Mapping[str, Jenis]] = MappingProxyType(
-    {code: jenis for jenis, code in REKENING_SIMPANAN.items()})
+SAVINGS_ACCOUNT: Final[Mapping[Jenis, str]] = MappingProxyType(
+    {jenis: account_for(savings_product(jenis), AccountRole.SIMPANAN) for jenis in Jenis})
+JENIS_OF_ACCOUNT: Final[Mapping[str, Jenis]] = MappingProxyType(
+    {code: jenis for jenis, code in SAVINGS_ACCOUNT.items()})
 
 
 def token_id(jenis: Jenis) -> int:
     """The SavingsToken id mirroring this jenis (the ids live in `ksp.ledger.chart`)."""
-    return chart.SAVINGS_TOKEN_IDS[REKENING_SIMPANAN[jenis]]
+    return chart.SAVINGS_TOKEN_IDS[SAVINGS_ACCOUNT[jenis]]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
-from ksp.accounting.products import REKENING_SIMPANAN, token_id
+from ksp.accounting.products import SAVINGS_ACCOUNT, token_id
 from ksp.chain.sender import contract
 from ksp.ledger.reports import member_balances
 from ksp.members.models import Member, MemberStatus
@@ -33,7 +33,7 @@ def reconcile(session: Session, w3: Web3, deployment: dict[str, Any]) -> list[Dr
     for member in wallets:
         wallet = Web3.to_checksum_address(member.wallet_address or "")
         ledger = member_balances(session, member=member.number)
-        for jenis, account in REKENING_SIMPANAN.items():
+        for jenis, account in SAVINGS_ACCOUNT.items():
             on_chain = int(token.functions.balanceOf(wallet, token_id(jenis)).call())
             if on_chain != ledger.get(account, 0):
                 drifts.append(Drift(member.number, jenis.value, ledger.get(account, 0),

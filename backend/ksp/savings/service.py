@@ -29,8 +29,8 @@ from ksp.savings.errors import (
     WithdrawalNotAllowed,
 )
 
-ACCOUNT = products.REKENING_SIMPANAN
-JENIS_OF_ACCOUNT = products.JENIS_OF_REKENING
+ACCOUNT = products.SAVINGS_ACCOUNT
+JENIS_OF_ACCOUNT = products.JENIS_OF_ACCOUNT
 
 
 @dataclass(frozen=True)
