@@ -10,6 +10,7 @@ from ksp.api.health import router as health_router
 from ksp.api.pages import install_pages
 from ksp.auth.routes import router as auth_router
 from ksp.bootstrap import open_database
+from ksp.chain.routes import router as chain_router
 from ksp.chain.runtime import ChainRuntime
 from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
@@ -36,5 +37,6 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
                    adart_router):
         app.include_router(router)
     app.include_router(anchoring_router)
+    app.include_router(chain_router)
     install_pages(app)  # last: the wallet page and /static never shadow an API route
     return app

@@ -1,5 +1,5 @@
-"""The member's wallet page: static files from frontend/, ethers from node_modules, and the
-chain settings the page needs to read SavingsToken balances itself.
+"""The member's wallet page: static files from frontend/ (ES modules, no build step) and
+ethers from node_modules. The chain facts it needs come from ksp.chain.routes.
 
 Registered last in create_app, so every API route wins over these."""
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -71,27 +70,6 @@ def ethers_js(request: Request) -> Response:
                         headers=headers | {"Content-Encoding": "gzip"})
     return FileResponse(ETHERS_PATH, media_type="text/javascript; charset=utf-8",
                         headers=headers)
-
-
-@router.get("/api/v1/chain/config")
-def chain_config(request: Request) -> dict[str, Any]:
-    """Where the page reads the on-chain mirror itself: chain id, RPC URL and the contract
-    addresses. An unreachable chain gives chain_id null and no contracts, never a 500."""
-    state = request.app.state
-    settings = state.settings
-    rpc_url = settings.public_rpc_url or settings.effective_rpc_url
-    result: dict[str, Any] = {"chain_id": None, "rpc_url": rpc_url, "contracts": {}}
-    try:
-        chain_id = state.chain.connect().eth.chain_id
-        deployment = state.chain.read_deployment()
-        result["chain_id"] = chain_id
-        result["contracts"] = {
-            name: info["address"] for name, info in deployment.get("contracts", {}).items()
-        }
-    except Exception:  # the page says "chain unreachable"; the ledger part still works
-        result["chain_id"] = None
-        result["contracts"] = {}
-    return result
 
 
 def install_pages(app: FastAPI) -> None:

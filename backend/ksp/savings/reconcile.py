@@ -14,6 +14,7 @@ from ksp.chain.sender import contract
 from ksp.ledger.chart import SAVINGS_TOKEN_IDS
 from ksp.ledger.reports import member_balances
 from ksp.members.models import Member, MemberStatus
+from ksp.savings.service import JENIS_OF_ACCOUNT
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,6 @@ class Drift:
 def reconcile(session: Session, w3: Web3, deployment: dict[str, Any]) -> list[Drift]:
     token = contract(w3, deployment, "SavingsToken")
     roll = contract(w3, deployment, "CoopMembers")
-    names = {1: "pokok", 2: "wajib", 3: "sukarela"}
     drifts: list[Drift] = []
     wallets = session.scalars(select(Member).where(Member.wallet_address.is_not(None))
                               .order_by(Member.number))
@@ -37,8 +37,8 @@ def reconcile(session: Session, w3: Web3, deployment: dict[str, Any]) -> list[Dr
         for account, token_id in SAVINGS_TOKEN_IDS.items():
             on_chain = int(token.functions.balanceOf(wallet, token_id).call())
             if on_chain != ledger.get(account, 0):
-                drifts.append(Drift(member.number, names[token_id], ledger.get(account, 0),
-                                    on_chain))
+                drifts.append(Drift(member.number, JENIS_OF_ACCOUNT[account].value,
+                                    ledger.get(account, 0), on_chain))
         active = member.status is MemberStatus.ANGGOTA
         if bool(roll.functions.isMember(wallet).call()) != active:
             drifts.append(Drift(member.number, "membership", member.status.value,

@@ -1,0 +1,25 @@
+// The page's words in Bahasa Indonesia (first) and English. The two tables live in
+// i18n/id.json and i18n/en.json; a test checks they have the same keys.
+import id from './i18n/id.json' with { type: 'json' };
+import en from './i18n/en.json' with { type: 'json' };
+
+const TEXTS = { id, en };
+const LANG = 'ksp.lang';  // localStorage: 'id' | 'en'
+
+export function storedLang() {
+  return localStorage.getItem(LANG) === 'en' ? 'en' : 'id';
+}
+
+export function saveLang(lang) {
+  localStorage.setItem(LANG, lang);
+}
+
+export function has(lang, key) {
+  return Object.hasOwn(TEXTS[lang], key);
+}
+
+// A missing English text falls back to Indonesian, then to the key itself.
+export function translate(lang, key, vars = {}) {
+  const text = TEXTS[lang][key] ?? TEXTS.id[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
+}
