@@ -25,6 +25,16 @@ def test_page_is_served_at_root_and_wallet(client, path):
     assert client.get("/static/wallet.css").status_code == 200
 
 
+def test_page_modules_are_revalidated_so_old_and_new_never_mix(client):
+    first = client.get("/static/wallet/main.js")
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache"
+    assert "javascript" in first.headers["content-type"]
+    again = client.get("/static/wallet/main.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    table = client.get("/static/lib/i18n/en.json")
+    assert table.headers["content-type"].startswith("application/json")  # JSON modules need it
+
+
 def test_api_routes_still_win_and_unknown_paths_get_json_404(client):
     assert client.get("/health").json()["db"] == "ok"
     reply = client.get("/no-such-page")

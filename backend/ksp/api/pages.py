@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from ksp.core.settings import PROJECT_ROOT
 
@@ -72,8 +73,18 @@ def ethers_js(request: Request) -> Response:
                         headers=headers)
 
 
+class PageModules(StaticFiles):
+    """frontend/ with every file revalidated (a 304 when unchanged): the page is several ES
+    modules, and a phone must never run a cached old module with a new one."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(NO_CACHE)
+        return response
+
+
 def install_pages(app: FastAPI) -> None:
     """Adds the page routes and mounts frontend/ at /static. Call it last in create_app."""
     app.include_router(router)
     if FRONTEND_DIR.is_dir():
-        app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")
+        app.mount("/static", PageModules(directory=FRONTEND_DIR), name="static")
