@@ -9,7 +9,7 @@ import {
   checkPasswords, createWallet, forgetStored, injectedSigner, openStored, parseSecret,
   saveEncrypted,
 } from '../lib/keystore.js';
-import { addressText, render, renderMessages, scrollToError } from './view.js';
+import { addressElement, render, renderMessages, scrollToError } from './view.js';
 
 const SESSION = 'ksp.session';  // sessionStorage: {token, member, address}
 
@@ -144,7 +144,7 @@ function forget() {
 }
 
 async function copyAddress() {
-  const addr = addressText();
+  const addr = addressElement();
   try {
     await navigator.clipboard.writeText(addr.textContent);
     say('copied');

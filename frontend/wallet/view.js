@@ -135,6 +135,6 @@ export function scrollToError() {
   $('error').scrollIntoView({ block: 'nearest' });
 }
 
-export function addressText() {
+export function addressElement() {
   return $('addr');
 }

@@ -291,7 +291,8 @@ def test_new_wallet_errors_and_chain_down_still_show_the_ledger(
 def test_statement_is_by_posting_date_and_check_again_reloads_the_ledger(
         browser: Any, settings: Settings) -> None:
     """A deposit typed late with an earlier date sits at its date, with the balance as of
-    then; a deposit made while the page is open shows after "Periksa lagi". No chain."""
+    then; a deposit made while the page is open shows after "Periksa lagi" or when the
+    member comes back to the page. No chain."""
     from playwright.sync_api import expect
 
     today = clock.today()
@@ -329,5 +330,10 @@ def test_statement_is_by_posting_date_and_check_again_reloads_the_ledger(
         expect(lines).to_have_count(4)
         expect(lines.nth(0).locator(".in")).to_have_text("+Rp 25.000")
         expect(lines.nth(0).locator(".saldo")).to_have_text("Saldo Rp 275.000")
+
+        # Coming back to the page (tab or app shown again) reloads it without a tap.
+        teller_deposit(settings, number, "sukarela", 5_000)
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        expect(page.locator("#bal-sukarela")).to_have_text("Rp 280.000")
         assert crashes == []
         context.close()
