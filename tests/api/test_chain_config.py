@@ -9,6 +9,7 @@ from ksp.chain.runtime import ChainRuntime
 from ksp.chain.sender import contract
 from ksp.ledger.chart import SAVINGS_TOKEN_IDS
 from ksp.savings.service import ACCOUNT, Jenis
+from ksp.savings.token_ids import TOKEN_ID_BY_JENIS
 
 
 def test_without_a_chain_it_is_null_not_500_and_still_gives_the_token_ids(settings):
@@ -21,7 +22,7 @@ def test_without_a_chain_it_is_null_not_500_and_still_gives_the_token_ids(settin
 
 def test_token_ids_come_from_the_one_python_definition(settings):
     body = TestClient(create_app(settings)).get("/api/v1/chain/config").json()
-    assert body["savings_token_ids"] == {
+    assert body["savings_token_ids"] == TOKEN_ID_BY_JENIS == {
         jenis.value: SAVINGS_TOKEN_IDS[ACCOUNT[jenis]] for jenis in Jenis}
 
 

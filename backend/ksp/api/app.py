@@ -10,7 +10,7 @@ from ksp.api.health import router as health_router
 from ksp.api.pages import install_pages
 from ksp.auth.routes import router as auth_router
 from ksp.bootstrap import open_database
-from ksp.chain.routes import router as chain_router
+from ksp.chain.routes import config_router
 from ksp.chain.runtime import ChainRuntime
 from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
@@ -18,6 +18,7 @@ from ksp.core.settings import Settings, get_settings
 from ksp.ledger.routes import router as ledger_router
 from ksp.members.routes import router as members_router
 from ksp.savings.routes import router as savings_router
+from ksp.savings.token_ids import TOKEN_ID_BY_JENIS
 
 
 def create_app(settings: Settings | None = None, chain: ChainRuntime | None = None) -> FastAPI:
@@ -37,6 +38,6 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
                    adart_router):
         app.include_router(router)
     app.include_router(anchoring_router)
-    app.include_router(chain_router)
+    app.include_router(config_router(TOKEN_ID_BY_JENIS))
     install_pages(app)  # last: the wallet page and /static never shadow an API route
     return app
