@@ -1,4 +1,4 @@
-"""The routes behind the wallet page, without a browser: the page, ethers, chain config."""
+"""The routes behind the wallet page, without a browser: the page, its modules, ethers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from fastapi.testclient import TestClient
 
 from ksp.api import pages
 from ksp.api.app import create_app
-from ksp.chain.runtime import ChainRuntime
 
 
 @pytest.fixture
@@ -20,9 +19,20 @@ def test_page_is_served_at_root_and_wallet(client, path):
     reply = client.get(path)
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/html")
-    assert '<html lang="id">' in reply.text and "/static/wallet.js" in reply.text
-    assert client.get("/static/wallet.js").status_code == 200
+    assert '<html lang="id">' in reply.text and "/static/wallet/main.js" in reply.text
+    for module in ("wallet/main.js", "wallet/view.js", "lib/api.js", "lib/i18n/id.json"):
+        assert client.get("/static/" + module).status_code == 200, module
     assert client.get("/static/wallet.css").status_code == 200
+
+
+def test_page_modules_are_revalidated_so_old_and_new_never_mix(client):
+    first = client.get("/static/wallet/main.js")
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache"
+    assert "javascript" in first.headers["content-type"]
+    again = client.get("/static/wallet/main.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    table = client.get("/static/lib/i18n/en.json")
+    assert table.headers["content-type"].startswith("application/json")  # JSON modules need it
 
 
 def test_api_routes_still_win_and_unknown_paths_get_json_404(client):
@@ -49,26 +59,3 @@ def test_missing_ethers_is_a_json_404(client, monkeypatch, tmp_path):
     monkeypatch.setattr(pages, "ETHERS_PATH", tmp_path / "nope.js")
     reply = client.get("/vendor/ethers.umd.min.js")
     assert reply.status_code == 404 and reply.json()["code"] == "not_found"
-
-
-def test_chain_config_without_a_chain_is_null_not_500(client, settings):
-    reply = client.get("/api/v1/chain/config")
-    assert reply.status_code == 200
-    assert reply.json() == {"chain_id": None, "rpc_url": settings.effective_rpc_url,
-                            "contracts": {}}
-
-
-def test_chain_config_lists_deployed_contracts(chain_settings):
-    runtime = ChainRuntime(chain_settings)
-    deployment = runtime.deploy()
-    body = TestClient(create_app(chain_settings, runtime)).get("/api/v1/chain/config").json()
-    assert body["chain_id"] == 31337 and body["rpc_url"] == chain_settings.rpc_url
-    token = deployment["contracts"]["SavingsToken"]["address"]
-    assert body["contracts"]["SavingsToken"] == token
-
-
-
-def test_chain_config_gives_phones_the_public_rpc_url_when_set(settings):
-    public = settings.model_copy(update={"public_rpc_url": "https://rpc.example.invalid"})
-    reply = TestClient(create_app(public)).get("/api/v1/chain/config")
-    assert reply.json()["rpc_url"] == "https://rpc.example.invalid"

@@ -7,8 +7,10 @@ Only an encrypted keystore is stored on the device."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import secrets
 import threading
 import time
 import warnings
@@ -25,10 +27,11 @@ from ksp.api.app import create_app
 from ksp.auth.models import Role
 from ksp.chain.runtime import ChainRuntime
 from ksp.chain.worker import OutboxWorker
+from ksp.core import clock
 from ksp.core.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port
 from tests.support.client import KspClient
-from tests.support.factories import anggota, deposit
+from tests.support.factories import anggota, deposit, register
 
 pytestmark = pytest.mark.browser
 
@@ -85,6 +88,13 @@ def enrol_member(settings: Settings) -> tuple[Any, int]:
     return account, number
 
 
+def teller_deposit(settings: Settings, number: int, jenis: str, amount: int,
+                   tanggal: dt.date | None = None) -> None:
+    client = KspClient(settings)  # a second teller, signed in on their own
+    teller = client.staff(Role.ADMIN, "kasir-" + secrets.token_hex(4))
+    deposit(client, teller, number, jenis, amount, tanggal.isoformat() if tanggal else None)
+
+
 def open_page(browser: Any, base: str) -> tuple[Any, Any, list[str]]:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
     context.set_default_timeout(TIMEOUT_MS)
@@ -119,8 +129,9 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
     runtime.deploy()
     account, number = enrol_member(chain_settings)
     app = create_app(chain_settings, runtime)
-    report = OutboxWorker(app.state.sessionmaker, runtime.connect(), runtime.deployment,
-                          chain_settings.operator_private_key()).run_once()
+    worker = OutboxWorker(app.state.sessionmaker, runtime.connect(), runtime.deployment,
+                          chain_settings.operator_private_key())
+    report = worker.run_once()
     mirrored = report.failed == 0 and report.confirmed >= 3  # admit, pokok, sukarela
     if not mirrored:  # the outbox worker is still being finished: say so, loudly
         warnings.warn(f"OUTBOX WORKER DID NOT MIRROR ({report}); the page's chain part is "
@@ -185,6 +196,35 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
         page.reload()
         expect(page.get_by_role("heading", name="My savings")).to_be_visible()
         expect(page.locator("#bal-sukarela")).to_have_text("Rp 250.000")
+
+        # A deposit at the teller while the page is open, mirrored: "Check again" reads the
+        # ledger and the chain together, so the new tokens are not taken for a lagging chain.
+        teller_deposit(chain_settings, number, "sukarela", 50_000)
+        mirrored = mirrored and worker.run_once().failed == 0
+        page.get_by_role("button", name="Check again").click()
+        expect(page.locator("#bal-sukarela")).to_have_text("Rp 300.000")
+        expect(page.locator("#bal-total")).to_have_text("Rp 400.000")
+        expect(page.locator("#chain-sukarela")).to_have_text(
+            "Token Rp 300.000 ✓" if mirrored else "Token Rp 0 · waiting for sync")
+        expect(page.locator("#lines li").nth(0)).to_contain_text("+Rp 50.000")
+
+        # The token ids are the server's (chain config), not the page's own: swapping two
+        # ids there swaps what the page reads from the chain.
+        def swap_pokok_and_sukarela(route: Any) -> None:
+            reply = route.fetch()
+            body = reply.json()
+            ids = body["savings_token_ids"]
+            ids["pokok"], ids["sukarela"] = ids["sukarela"], ids["pokok"]
+            route.fulfill(response=reply, json=body)
+
+        if mirrored:
+            page.route("**/api/v1/chain/config", swap_pokok_and_sukarela)
+            page.get_by_role("button", name="Check again").click()
+            expect(page.locator("#chain-pokok")).to_have_text(
+                "Token Rp 300.000 · waiting for sync")
+            expect(page.locator("#chain-sukarela")).to_have_text(
+                "Token Rp 100.000 · waiting for sync")
+            expect(page.locator("#chain-wajib")).to_have_text("Token Rp 0 ✓")
         assert crashes == []
         context.close()
 
@@ -243,5 +283,56 @@ def test_new_wallet_errors_and_chain_down_still_show_the_ledger(
         expect(page.locator("#chain-status")).to_have_text(
             "Blockchain tidak dapat dihubungi saat ini. Saldo buku besar di atas tetap berlaku.")
         expect(page.locator("#chain-pokok")).to_have_count(0)
+        assert crashes == []
+        context.close()
+
+
+def test_statement_is_by_posting_date_and_check_again_reloads_the_ledger(
+        browser: Any, settings: Settings) -> None:
+    """A deposit typed late with an earlier date sits at its date, with the balance as of
+    then; a deposit made while the page is open shows after "Periksa lagi" or when the
+    member comes back to the page. No chain."""
+    from playwright.sync_api import expect
+
+    today = clock.today()
+    client = KspClient(settings)
+    admin = client.staff(Role.ADMIN)
+    account = Account.create()
+    number = register(client, admin, 1, wallet=account)
+    deposit(client, admin, number, "pokok", 100_000, (today - dt.timedelta(days=60)).isoformat())
+    deposit(client, admin, number, "sukarela", 200_000,
+            (today - dt.timedelta(days=10)).isoformat())
+    deposit(client, admin, number, "sukarela", 50_000,  # typed last, dated earlier
+            (today - dt.timedelta(days=30)).isoformat())
+
+    def shown(days_ago: int) -> str:
+        return (today - dt.timedelta(days=days_ago)).strftime("%d/%m/%Y")
+
+    with serve(create_app(settings)) as base:
+        context, page, crashes = open_page(browser, base)
+        import_key(page, account.key.hex())
+        page.get_by_role("button", name="Masuk", exact=True).click()
+        lines = page.locator("#lines li")
+        expect(lines).to_have_count(3)
+        expected = [(10, "+Rp 200.000", "Saldo Rp 250.000"), (30, "+Rp 50.000", "Saldo Rp 50.000"),
+                    (60, "+Rp 100.000", "Saldo Rp 100.000")]  # newest date first
+        for i, (days_ago, amount, saldo) in enumerate(expected):
+            expect(lines.nth(i).locator(".date")).to_have_text(shown(days_ago))
+            expect(lines.nth(i).locator(".in")).to_have_text(amount)
+            expect(lines.nth(i).locator(".saldo")).to_have_text(saldo)
+        expect(page.locator("#bal-sukarela")).to_have_text("Rp 250.000")
+
+        teller_deposit(settings, number, "sukarela", 25_000)
+        expect(page.locator("#chain-status")).to_contain_text("tidak dapat dihubungi")
+        page.get_by_role("button", name="Periksa lagi").click()
+        expect(page.locator("#bal-sukarela")).to_have_text("Rp 275.000")
+        expect(lines).to_have_count(4)
+        expect(lines.nth(0).locator(".in")).to_have_text("+Rp 25.000")
+        expect(lines.nth(0).locator(".saldo")).to_have_text("Saldo Rp 275.000")
+
+        # Coming back to the page (tab or app shown again) reloads it without a tap.
+        teller_deposit(settings, number, "sukarela", 5_000)
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        expect(page.locator("#bal-sukarela")).to_have_text("Rp 280.000")
         assert crashes == []
         context.close()

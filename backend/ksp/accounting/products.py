@@ -68,3 +68,8 @@ JENIS_OF_ACCOUNT: Final[Mapping[str, Jenis]] = MappingProxyType(
 def token_id(jenis: Jenis) -> int:
     """The SavingsToken id mirroring this jenis (the ids live in `ksp.ledger.chart`)."""
     return chart.SAVINGS_TOKEN_IDS[SAVINGS_ACCOUNT[jenis]]
+
+
+# The ids by jenis name, as the wallet page and the API name them.
+TOKEN_ID_BY_JENIS: Final[Mapping[str, int]] = MappingProxyType(
+    {jenis.value: token_id(jenis) for jenis in Jenis})

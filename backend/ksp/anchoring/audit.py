@@ -35,6 +35,7 @@ import rfc8785
 from ksp.anchoring import merkle
 from ksp.chain import anchor_registry as registry
 from ksp.core.errors import Conflict, KspError, NotFound
+from ksp.core.hexes import to_hex as _hex
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -131,10 +132,6 @@ class AuditResult:
             },
             "error": self.error,
         }
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + value.hex()
 
 
 # --- canonical JSON --------------------------------------------------------------------

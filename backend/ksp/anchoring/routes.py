@@ -21,12 +21,12 @@ from ksp.anchoring.export import stream_export
 from ksp.anchoring.models import AnchorRecord
 from ksp.api.deps import CurrentPrincipal, SessionDep, require_roles
 from ksp.auth.models import Role
+from ksp.auth.service import STAFF_ROLES
 from ksp.core.errors import Forbidden, NotFound
 from ksp.ledger.models import JournalEntry, JournalLine, LogEntry
 
 router = APIRouter(prefix="/api/v1", tags=["anchoring"])
-STAFF = (Role.PENGAWAS, Role.PENGURUS, Role.ADMIN, Role.SUPER_ADMIN)
-Staff = Annotated[Any, Depends(require_roles(*STAFF))]
+Staff = Annotated[Any, Depends(require_roles(*STAFF_ROLES))]
 
 
 def concerns_member(session: Session, entry: LogEntry, member_number: int) -> bool:
@@ -61,7 +61,7 @@ def entry_proof(seq: int, session: SessionDep, principal: CurrentPrincipal) -> A
             session, entry, principal.member_number
         ):
             raise Forbidden()
-    elif principal.role not in STAFF:
+    elif principal.role not in STAFF_ROLES:
         raise Forbidden()
     return prove(session, seq)
 

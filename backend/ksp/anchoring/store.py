@@ -18,15 +18,12 @@ from sqlalchemy.orm import Session
 
 from ksp.anchoring import merkle
 from ksp.anchoring.merkle import Coord
+from ksp.core.hexes import to_hex as hex32
 from ksp.ledger.models import LogHead
 
 
 class NodeMissing(LookupError):
     """A node the computation needs is not stored: the size is beyond the log."""
-
-
-def hex32(value: bytes) -> str:
-    return "0x" + value.hex()
 
 
 @dataclass(frozen=True)

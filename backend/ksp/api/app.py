@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ksp.accounting.products import TOKEN_ID_BY_JENIS
 from ksp.anchoring.routes import router as anchoring_router
 from ksp.api.errors import install_error_handlers
 from ksp.api.health import router as health_router
 from ksp.api.pages import install_pages
 from ksp.auth.routes import router as auth_router
 from ksp.bootstrap import open_database
+from ksp.chain.routes import config_router
 from ksp.chain.runtime import ChainRuntime
 from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
@@ -36,5 +38,6 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
                    adart_router):
         app.include_router(router)
     app.include_router(anchoring_router)
+    app.include_router(config_router(TOKEN_ID_BY_JENIS))
     install_pages(app)  # last: the wallet page and /static never shadow an API route
     return app

@@ -1,5 +1,5 @@
-"""The member's wallet page: static files from frontend/, ethers from node_modules, and the
-chain settings the page needs to read SavingsToken balances itself.
+"""The member's wallet page: static files from frontend/ (ES modules, no build step) and
+ethers from node_modules. The chain facts it needs come from ksp.chain.routes.
 
 Registered last in create_app, so every API route wins over these."""
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 import gzip
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from ksp.core.settings import PROJECT_ROOT
 
@@ -73,29 +73,18 @@ def ethers_js(request: Request) -> Response:
                         headers=headers)
 
 
-@router.get("/api/v1/chain/config")
-def chain_config(request: Request) -> dict[str, Any]:
-    """Where the page reads the on-chain mirror itself: chain id, RPC URL and the contract
-    addresses. An unreachable chain gives chain_id null and no contracts, never a 500."""
-    state = request.app.state
-    settings = state.settings
-    rpc_url = settings.public_rpc_url or settings.effective_rpc_url
-    result: dict[str, Any] = {"chain_id": None, "rpc_url": rpc_url, "contracts": {}}
-    try:
-        chain_id = state.chain.connect().eth.chain_id
-        deployment = state.chain.read_deployment()
-        result["chain_id"] = chain_id
-        result["contracts"] = {
-            name: info["address"] for name, info in deployment.get("contracts", {}).items()
-        }
-    except Exception:  # the page says "chain unreachable"; the ledger part still works
-        result["chain_id"] = None
-        result["contracts"] = {}
-    return result
+class PageModules(StaticFiles):
+    """frontend/ with every file revalidated (a 304 when unchanged): the page is several ES
+    modules, and a phone must never run a cached old module with a new one."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(NO_CACHE)
+        return response
 
 
 def install_pages(app: FastAPI) -> None:
     """Adds the page routes and mounts frontend/ at /static. Call it last in create_app."""
     app.include_router(router)
     if FRONTEND_DIR.is_dir():
-        app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")
+        app.mount("/static", PageModules(directory=FRONTEND_DIR), name="static")

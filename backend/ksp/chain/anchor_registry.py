@@ -17,6 +17,8 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxReceipt
 
+from ksp.core.hexes import to_hex
+
 ABI: list[dict[str, Any]] = [
     {
         "type": "function",
@@ -86,13 +88,6 @@ class LatestAnchor(NamedTuple):
     anchor_count: int
 
 
-def hex_hash(value: bytes | str) -> str:
-    """A transaction or root hash as 0x-prefixed lowercase hex."""
-    if isinstance(value, str):
-        return "0x" + value.lower().removeprefix("0x")
-    return "0x" + bytes(value).hex()
-
-
 def registry(w3: Web3, address: str) -> Contract:
     return w3.eth.contract(address=checksum(address), abi=ABI)
 
@@ -110,7 +105,7 @@ def send_anchor(w3: Web3, address: str, tree_size: int, root: bytes) -> str:
     if len(root) != 32:
         raise ValueError("root must be 32 bytes")
     tx_hash = registry(w3, address).functions.anchor(tree_size, root).transact()
-    return hex_hash(tx_hash)
+    return to_hex(tx_hash)
 
 
 def _event(data: Any) -> AnchorEvent:
@@ -119,7 +114,7 @@ def _event(data: Any) -> AnchorEvent:
         index=int(args["index"]),
         tree_size=int(args["treeSize"]),
         root=bytes(args["root"]),
-        tx_hash=hex_hash(data["transactionHash"]),
+        tx_hash=to_hex(data["transactionHash"]),
         block=int(data["blockNumber"]),
     )
 
@@ -136,7 +131,7 @@ def _receipt(w3: Web3, address: str, receipt: TxReceipt) -> AnchorReceipt:
         for data in contract.events.Anchored().process_receipt({**receipt, "logs": ours}):
             event = _event(data)
     return AnchorReceipt(
-        tx_hash=hex_hash(receipt["transactionHash"]),
+        tx_hash=to_hex(receipt["transactionHash"]),
         block=int(receipt["blockNumber"]),
         status=int(receipt["status"]),
         gas_used=int(receipt["gasUsed"]),

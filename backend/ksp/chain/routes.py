@@ -1,0 +1,48 @@
+"""The chain facts the member's page needs, defined once on the server: chain id, the RPC
+URL phones should use, contract addresses, and the SavingsToken id of each jenis.
+
+`chain` imports no domain module, so the app passes the token ids in (config_router)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+
+class ChainConfig(BaseModel):
+    chain_id: int | None = Field(description="Chain id; null when the chain cannot be reached")
+    rpc_url: str = Field(description="JSON-RPC URL for phones (KSP_PUBLIC_RPC_URL, else the "
+                         "server's RPC URL)")
+    contracts: dict[str, str] = Field(description="Deployed contract addresses by name; empty "
+                                      "when the chain cannot be reached")
+    savings_token_ids: dict[str, int] = Field(description="SavingsToken id of each jenis "
+                                              "(1 unit = Rp 1)")
+
+
+def config_router(savings_token_ids: Mapping[str, int]) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/chain", tags=["chain"])
+    token_ids = dict(savings_token_ids)
+
+    @router.get("/config", response_model=ChainConfig)
+    def chain_config(request: Request) -> ChainConfig:
+        """Public, no token. An unreachable chain gives chain_id null and no contracts,
+        never a 500: the page then says the chain is down and still shows the ledger."""
+        state = request.app.state
+        settings = state.settings
+        chain_id: int | None = None
+        contracts: dict[str, str] = {}
+        try:
+            chain_id = int(state.chain.connect().eth.chain_id)
+            deployment: dict[str, Any] = state.chain.read_deployment()
+            contracts = {name: str(info["address"])
+                         for name, info in deployment.get("contracts", {}).items()}
+        except Exception:  # any chain failure means "unreachable" to the page
+            chain_id, contracts = None, {}
+        return ChainConfig(chain_id=chain_id,
+                           rpc_url=settings.public_rpc_url or settings.effective_rpc_url,
+                           contracts=contracts, savings_token_ids=token_ids)
+
+    return router

@@ -1,0 +1,226 @@
+// Dompet anggota KSP: the member's wallet, sign-in, savings and the on-chain proof.
+// Plain ES modules, no build step. The private key is created, encrypted and used only
+// here; the server never sees it. This file owns the state and the actions; view.js draws.
+import { chainConfig, memberLedger, signInWithWallet } from '../lib/api.js';
+import { readSavingsTokens } from '../lib/chain.js';
+import { ethers } from '../lib/ethers.js';
+import { saveLang, storedLang, translate } from '../lib/i18n.js';
+import {
+  checkPasswords, createWallet, forgetStored, injectedSigner, openStored, parseSecret,
+  saveEncrypted,
+} from '../lib/keystore.js';
+import { addressElement, render, renderMessages, scrollToError } from './view.js';
+
+const SESSION = 'ksp.session';  // sessionStorage: {token, member, address}
+
+function readSession() {
+  try { return JSON.parse(sessionStorage.getItem(SESSION) || 'null'); } catch { return null; }
+}
+
+const S = {
+  lang: storedLang(),
+  signer: null,        // ethers Wallet / HDNodeWallet / JsonRpcSigner, in memory only
+  address: null,       // checksummed address of the wallet on this device
+  injected: false,
+  session: readSession(),
+  data: null,          // {savings, statement, arrears}, from the ledger
+  chain: null,         // {state: 'checking'|'ok'|'down'|'nocontract', ...}
+  status: null,        // {key, vars}
+  error: null,         // {key} or an API error body {message, message_en}
+  busy: false,
+  backup: null,        // recovery words, shown once after creating a wallet
+};
+let chainReads = 0;    // only the latest chain read may draw its result
+
+const $ = (id) => document.getElementById(id);
+const draw = () => render(S);
+
+// --- feedback -------------------------------------------------------------------------
+function say(key, vars) { S.status = key ? { key, vars } : null; renderMessages(S); }
+function fail(error) { S.error = error; S.status = null; draw(); }
+const progress = (key) => (p) => say(key, { p: Math.round(p * 100) });
+
+async function guarded(work) {
+  if (S.busy) return;
+  if (!ethers()) { fail({ key: 'errNoEthers' }); return; }
+  S.busy = true; S.error = null; draw();
+  try {
+    await work();
+  } catch (e) {
+    S.status = null;
+    S.error = e && (e.key || e.message_en) ? e
+      : (e && (e.code === 'ACTION_REJECTED' || e.code === 4001)) ? { key: 'errRejected' }
+        : { message: String(e && e.message || e), message_en: String(e && e.message || e) };
+  } finally {
+    S.busy = false;
+    draw();
+    if (S.error) scrollToError();
+  }
+}
+
+// --- wallet -------------------------------------------------------------------------------
+function useWallet(wallet, injected = false) {
+  S.signer = wallet;
+  S.address = wallet.address;
+  S.injected = injected;
+}
+
+function onCreate(ev) {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  guarded(async () => {
+    const pw = checkPasswords(form.password.value, form.password2.value);
+    const { wallet, words } = createWallet();
+    await saveEncrypted(wallet, pw, progress('encrypting'));
+    useWallet(wallet);
+    form.reset();
+    S.backup = words;
+    say('created');
+  });
+}
+
+function onImport(ev) {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  guarded(async () => {
+    const pw = checkPasswords(form.password.value, form.password2.value);
+    const wallet = parseSecret(form.secret.value);
+    form.secret.value = '';  // do not keep the key in the page longer than needed
+    await saveEncrypted(wallet, pw, progress('encrypting'));
+    useWallet(wallet);
+    form.reset();
+    say('opened');
+  });
+}
+
+function onUnlock(ev) {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  guarded(async () => {
+    const wallet = await openStored(form.password.value, progress('decrypting'));
+    if (!wallet) return;
+    useWallet(wallet);
+    form.reset();
+    say('opened');
+  });
+}
+
+function onInjected() {
+  guarded(async () => {
+    const { signer, address } = await injectedSigner();
+    S.signer = signer; S.address = address; S.injected = true;
+    say(null);
+  });
+}
+
+function onSignIn() {
+  guarded(async () => {
+    say('signing');
+    S.session = await signInWithWallet(S.signer, S.address);
+    sessionStorage.setItem(SESSION, JSON.stringify(S.session));
+    await refresh();
+  });
+}
+
+function signOut() {
+  sessionStorage.removeItem(SESSION);
+  S.session = null; S.data = null; S.chain = null; S.status = null;
+  chainReads += 1;
+  draw();
+}
+
+function lock() {
+  S.signer = null; S.injected = false; S.backup = null;
+  S.address = null;
+  say(null);
+  draw();
+}
+
+function forget() {
+  if (!window.confirm(translate(S.lang, 'forgetConfirm'))) return;
+  forgetStored();
+  lock();
+  signOut();
+}
+
+async function copyAddress() {
+  const addr = addressElement();
+  try {
+    await navigator.clipboard.writeText(addr.textContent);
+    say('copied');
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(addr);
+    const sel = window.getSelection();
+    sel.removeAllRanges(); sel.addRange(range);
+    say(document.execCommand && document.execCommand('copy') ? 'copied' : null);
+    if (!S.status) fail({ key: 'errCopy' });
+  }
+}
+
+// --- the ledger and the chain, always refreshed together ------------------------------
+// Reading only the chain again would compare new tokens with an old ledger figure and
+// blame the chain; so every refresh reads the ledger first, then the chain.
+async function refresh() {
+  const { token, member } = S.session;
+  say('loading');
+  try {
+    S.data = await memberLedger(member, token);
+    say(null);
+  } catch (e) {
+    if (e.status === 401) { signOut(); throw { key: 'errExpired' }; }
+    throw e;
+  }
+  draw();
+  checkChain();  // not awaited: the ledger never waits for the chain
+}
+
+async function checkChain() {
+  if (!S.session || !S.data || !ethers()) return;
+  const read = ++chainReads;
+  S.chain = { state: 'checking' };
+  draw();
+  let result;
+  try {
+    result = await readSavingsTokens(await chainConfig(), S.session.address);
+  } catch {
+    result = { state: 'down' };
+  }
+  if (read !== chainReads) return;  // a newer refresh or a sign-out came meanwhile
+  S.chain = result;
+  draw();
+}
+
+function refreshWhenSeenAgain() {
+  if (document.visibilityState === 'visible' && S.session && !S.busy) guarded(refresh);
+}
+
+// --- start --------------------------------------------------------------------------------
+function setLang(lang) {
+  S.lang = lang;
+  saveLang(lang);
+  draw();
+}
+
+$('f-create').addEventListener('submit', onCreate);
+$('f-import').addEventListener('submit', onImport);
+$('f-unlock').addEventListener('submit', onUnlock);
+$('use-injected').addEventListener('click', onInjected);
+$('signin').addEventListener('click', onSignIn);
+$('signout').addEventListener('click', signOut);
+$('lock').addEventListener('click', lock);
+$('forget').addEventListener('click', forget);
+$('copy').addEventListener('click', copyAddress);
+$('recheck').addEventListener('click', () => guarded(refresh));
+$('backup-done').addEventListener('click', () => { S.backup = null; draw(); });
+for (const b of document.querySelectorAll('[data-lang]')) {
+  b.addEventListener('click', () => setLang(b.dataset.lang));
+}
+document.addEventListener('visibilitychange', refreshWhenSeenAgain);
+if (window.ethereum && window.ethereum.on) {
+  window.ethereum.on('accountsChanged', () => { if (S.injected) { lock(); signOut(); } });
+}
+
+draw();
+if (!ethers()) fail({ key: 'errNoEthers' });
+else if (S.session) guarded(refresh);
