@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 from web3 import Web3
 
-from ksp.anchoring import audit, service
+from ksp.anchoring import audit
 from ksp.anchoring.export import export_log, stream_export
+from ksp.anchoring.job import AnchorJob
 from ksp.anchoring.merkle import leaf_hash, verify_inclusion
+from ksp.anchoring.outcomes import Outcome
 from ksp.auth.models import Role
 from ksp.auth.service import Principal, issue_token
 from ksp.bootstrap import open_database
@@ -85,13 +87,13 @@ def world(anvil, tmp_path_factory) -> Iterator[World]:
     info = runtime.deploy()["contracts"]["AnchorRegistry"]
     engine, factory = open_database(settings)
     assert runtime.w3 is not None
+    job = AnchorJob(factory, runtime.w3, info["address"], settings, from_block=info["block"])
     anchored = []
     for seed in range(ENTRIES // 10):  # the job runs between bursts of ten entries
         with transaction(factory) as session:
             post_entries(session, 10, seed=seed)
-        outcome = service.anchor_if_due(factory, runtime.w3, info["address"], settings,
-                                        from_block=info["block"])
-        if outcome.outcome is service.Outcome.ANCHORED:
+        outcome = job.anchor_if_due()
+        if outcome.outcome is Outcome.ANCHORED:
             anchored.append(outcome.tree_size)
     assert anchored == [100, 200, 300]
     export = tmp / "log.jsonl"

@@ -20,6 +20,7 @@ from web3 import Web3
 from web3.exceptions import TimeExhausted
 
 from ksp.anchoring import service, store
+from ksp.anchoring.job import AnchorJob
 from ksp.anchoring.models import AnchorRecord
 from ksp.anchoring.service import AnchorWorker, Outcome
 from ksp.bootstrap import open_database
@@ -45,16 +46,18 @@ class Env:
     address: str
     block: int
 
+    def job(self, w3: Web3 | None = None, **kw: Any) -> AnchorJob:
+        return AnchorJob(self.factory, w3 or self.w3, self.address, self.settings,
+                         from_block=self.block, **kw)
+
     def anchor(self, **kw: Any) -> service.AnchorOutcome:
-        return service.anchor_if_due(self.factory, self.w3, self.address, self.settings,
-                                     from_block=self.block, **kw)
+        return self.job(**kw).anchor_if_due()
 
     def now(self, **kw: Any) -> service.AnchorOutcome:
-        return service.anchor_now(self.factory, self.w3, self.address, self.settings,
-                                  from_block=self.block, **kw)
+        return self.job(**kw).anchor_now()
 
     def repair(self, **kw: Any) -> service.RepairReport:
-        return service.repair(self.factory, self.w3, self.address, from_block=self.block, **kw)
+        return self.job(**kw).repair()
 
     def records(self) -> list[AnchorRecord]:
         with transaction(self.factory) as session:
@@ -150,7 +153,7 @@ def test_the_record_is_sent_before_the_receipt_is_awaited(env, monkeypatch):
         assert record.tx_hash == tx_hash
         raise TimeExhausted("the process died here")
 
-    monkeypatch.setattr(service.registry, "wait", crash_while_waiting)
+    monkeypatch.setattr(registry, "wait", crash_while_waiting)
     outcome = env.anchor()
     monkeypatch.undo()
 
@@ -249,8 +252,8 @@ def test_chain_outage_delays_the_anchor_and_the_ledger_keeps_appending(env):
     dead = make_web3("http://127.0.0.1:9", env.settings.operator_private_key())
     post(env.factory, EVERY)
 
-    outcome = service.anchor_now(env.factory, dead, env.address, env.settings)
-    report = service.repair(env.factory, dead, env.address)
+    outcome = AnchorJob(env.factory, dead, env.address, env.settings).anchor_now()
+    report = AnchorJob(env.factory, dead, env.address, env.settings).repair()
 
     assert outcome.outcome is Outcome.DELAYED
     assert "Rantai tidak dapat dihubungi" in outcome.message_id
