@@ -410,8 +410,16 @@ class AnchorJob:
 
     def _something_vanished(self) -> bool:
         chain_id = self.w3.eth.chain_id
+        mine = (AnchorRecord.chain_id == chain_id,
+                AnchorRecord.registry_address == self.address)
         with transaction(self.factory) as session:
-            placed = [r for r in self.records(session, chain_id) if r.status in ON_CHAIN]
+            newest = list(session.scalars(
+                select(AnchorRecord).where(*mine, AnchorRecord.status.in_(list(ON_CHAIN)))
+                .order_by(AnchorRecord.tree_size.desc()).limit(RECHECK_RECENT)))
+            included = list(session.scalars(
+                select(AnchorRecord).where(*mine, AnchorRecord.status == Status.INCLUDED)))
+            placed = sorted({r.id: r for r in newest + included}.values(),
+                            key=lambda r: r.tree_size)
             for record in placed:
                 session.expunge(record)
         if not placed:
@@ -423,9 +431,7 @@ class AnchorJob:
             logger.warning("the registry's latest() (size %s) is behind our anchor of size %s",
                            latest.tree_size, top.tree_size)
             return True
-        recent = placed[-RECHECK_RECENT:] + [r for r in placed[:-RECHECK_RECENT]
-                                              if r.status == Status.INCLUDED]
-        for record in recent:
+        for record in placed:
             if record.tx_hash is None:
                 return True
             receipt = registry.receipt_if_mined(self.w3, self.address, record.tx_hash)
@@ -442,11 +448,14 @@ class AnchorJob:
         head = self.w3.eth.block_number
         chain_id = self.w3.eth.chain_id
         with transaction(self.factory) as session:
-            for record in self.records(session, chain_id):
-                if (record.status == Status.INCLUDED and record.block_number is not None
-                        and head - record.block_number >= self.depth):
-                    record.status = Status.CONFIRMED
-                    report.finalized.append(record.tree_size)
+            for record in session.scalars(select(AnchorRecord).where(
+                    AnchorRecord.chain_id == chain_id,
+                    AnchorRecord.registry_address == self.address,
+                    AnchorRecord.status == Status.INCLUDED,
+                    AnchorRecord.block_number <= head - self.depth,
+            ).order_by(AnchorRecord.tree_size)):
+                record.status = Status.CONFIRMED
+                report.finalized.append(record.tree_size)
 
     def _repair(self, report: RepairReport) -> None:
         chain_id = self.w3.eth.chain_id
