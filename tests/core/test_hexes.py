@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hexbytes import HexBytes
 
-from ksp.anchoring import audit, store
+from ksp.anchoring import store
+from ksp.anchoring.verify import report, result
 from ksp.chain import anchor_registry
 from ksp.core.hexes import to_hex
 
@@ -18,4 +19,4 @@ def test_bytes_and_hex_text_give_the_same_lowercase_0x_form() -> None:
 
 
 def test_the_anchoring_and_chain_code_use_this_one_definition() -> None:
-    assert audit._hex is store.hex32 is anchor_registry.to_hex is to_hex
+    assert report.hex32 is result.hex32 is store.hex32 is anchor_registry.to_hex is to_hex
