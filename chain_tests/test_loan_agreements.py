@@ -2,7 +2,16 @@ import brownie
 import pytest
 from brownie import chain
 from eth_utils import keccak
-from helpers import ADMIN_ROLE, OPERATOR_ROLE, ZERO_ADDRESS, Domain, sign_typed, typed_digest
+from helpers import (
+    ADMIN_DELAY,
+    ADMIN_ROLE,
+    OPERATOR_ROLE,
+    PAUSER_ROLE,
+    ZERO_ADDRESS,
+    Domain,
+    sign_typed,
+    typed_digest,
+)
 
 NONE, REGISTERED, ACTIVE, REPAID, DEFAULTED, WRITTEN_OFF = range(6)
 FLAT, DECLINING, ANNUITY = range(3)
@@ -222,7 +231,7 @@ def test_accept_of_another_deployment_signature_reverts(
     LoanAgreements, loans, admin, operator, borrower, domain, stranger, error
 ):
     """The same loan id and terms on a second contract: a signature for one is not for the other."""
-    other = LoanAgreements.deploy(admin, operator, {"from": admin})
+    other = LoanAgreements.deploy(admin, operator, admin, ADMIN_DELAY, {"from": admin})
     register(other, operator, borrower)
     register(loans, operator, borrower)
     deadline, signature = acceptance(borrower, domain)
@@ -340,9 +349,11 @@ def test_only_the_operator_sets_status(loans, active, stranger, error):
 # --- pause -----------------------------------------------------------------------------------
 
 
-def test_pause_stops_every_change(loans, admin, operator, registered, borrower, domain, error):
+def test_pause_stops_every_change(
+    loans, admin, operator, pauser, registered, borrower, domain, error
+):
     deadline, signature = acceptance(borrower, domain)
-    loans.pause({"from": admin})
+    loans.pause({"from": pauser})
     for call in (
         lambda: register(loans, operator, borrower, loan_id=43),
         lambda: loans.accept(LOAN_ID, deadline, signature, {"from": operator}),
@@ -355,6 +366,8 @@ def test_pause_stops_every_change(loans, admin, operator, registered, borrower, 
     loans.accept(LOAN_ID, deadline, signature, {"from": operator})
 
 
-def test_only_admin_pauses(loans, operator, error):
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+def test_operator_can_neither_pause_nor_unpause(loans, operator, error):
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, PAUSER_ROLE)):
         loans.pause({"from": operator})
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+        loans.unpause({"from": operator})

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {CoopRoles} from "./access/CoopRoles.sol";
 import {ILoanAgreements} from "./interfaces/ILoanAgreements.sol";
 
 /// @title LoanAgreements
@@ -15,10 +14,8 @@ import {ILoanAgreements} from "./interfaces/ILoanAgreements.sol";
 /// the status follows Registered -> Active -> Repaid | Defaulted -> WrittenOff | Repaid.
 ///
 /// EIP-712 domain: name "KSP LoanAgreements", version "1", this chain's id, this contract.
-contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
+contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
     using BitMaps for BitMaps.BitMap;
-
-    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
     /// @notice EIP-712 type the borrower signs.
     bytes32 public constant ACCEPTANCE_TYPEHASH =
@@ -29,9 +26,14 @@ contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
     /// @param operator receives OPERATOR_ROLE (the backend's hot key).
-    constructor(address admin, address operator) EIP712("KSP LoanAgreements", "1") {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(OPERATOR_ROLE, operator);
+    /// @param pauser receives PAUSER_ROLE.
+    /// @param adminDelay seconds between starting and accepting an admin transfer.
+    constructor(
+        address admin,
+        address operator,
+        address pauser,
+        uint48 adminDelay
+    ) CoopRoles(admin, operator, pauser, adminDelay) EIP712("KSP LoanAgreements", "1") {
     }
 
     /// @inheritdoc ILoanAgreements
@@ -193,18 +195,6 @@ contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
             revert LoanAgreementsUnknownLoan(loanId);
         }
         return _acceptanceDigest(loanId, stored.termsHash, deadline);
-    }
-
-    /// @notice Stops registering, accepting and recording in an emergency.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Paused}.
-    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _pause();
-    }
-
-    /// @notice Resumes normal operation.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Unpaused}.
-    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
     }
 
     function _acceptanceDigest(
