@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import FastAPI
 
 from ksp.anchoring.routes import router as anchoring_router
 from ksp.api.errors import install_error_handlers
+from ksp.api.guard import BodyGuard, SecurityHeaders, restore_recursion_limit
 from ksp.api.health import router as health_router
 from ksp.api.pages import install_pages
 from ksp.auth.routes import router as auth_router
@@ -20,6 +23,7 @@ from ksp.savings.routes import router as savings_router
 
 
 def create_app(settings: Settings | None = None, chain: ChainRuntime | None = None) -> FastAPI:
+    restore_recursion_limit()
     settings = settings or get_settings()
     app = FastAPI(
         title="KSP — Koperasi Simpan Pinjam",
@@ -37,4 +41,14 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
         app.include_router(router)
     app.include_router(anchoring_router)
     install_pages(app)  # last: the wallet page and /static never shadow an API route
+    # Added last = outermost: the headers go on the guard's refusals too.
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes,
+                       max_json_depth=settings.max_json_depth)
+    app.add_middleware(SecurityHeaders, connect_sources=_rpc_origins(settings))
     return app
+
+
+def _rpc_origins(settings: Settings) -> tuple[str, ...]:
+    """The wallet page reads the chain itself: its RPC origin is allowed to connect."""
+    parts = urlsplit(settings.public_rpc_url or settings.effective_rpc_url)
+    return (f"{parts.scheme}://{parts.netloc}",) if parts.scheme and parts.netloc else ()
