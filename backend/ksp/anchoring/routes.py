@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from ksp.anchoring.audit import prove
 from ksp.anchoring.export import stream_export
 from ksp.anchoring.models import AnchorRecord
 from ksp.api.deps import CurrentPrincipal, SessionDep, require_roles
+from ksp.api.types import Limit, Offset, Seq
 from ksp.auth.models import Role
 from ksp.core.errors import Forbidden, NotFound
 from ksp.ledger.models import JournalEntry, JournalLine, LogEntry
@@ -51,7 +52,7 @@ def concerns_member(session: Session, entry: LogEntry, member_number: int) -> bo
 
 
 @router.get("/log/entries/{seq}/proof")
-def entry_proof(seq: int, session: SessionDep, principal: CurrentPrincipal) -> Any:
+def entry_proof(seq: Seq, session: SessionDep, principal: CurrentPrincipal) -> Any:
     """Inclusion proof of entry `seq` against the latest anchor (docs/ANCHORING.md)."""
     entry = session.get(LogEntry, seq)
     if entry is None:
@@ -70,8 +71,8 @@ def entry_proof(seq: int, session: SessionDep, principal: CurrentPrincipal) -> A
 def anchors(
     session: SessionDep,
     _principal: CurrentPrincipal,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     """Anchors recorded by the anchor job, newest first (public data: they are on chain)."""
     records = session.scalars(

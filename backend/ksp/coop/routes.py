@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ksp.api.deps import CurrentPrincipal, SessionDep, Writer, writer_for
+from ksp.api.types import QueryDate, Tanggal
 from ksp.auth.service import APPROVE
 from ksp.coop.service import adart_at, change_adart
 from ksp.core import clock
@@ -19,12 +19,12 @@ BoardWriter = Annotated[Writer, Depends(writer_for(*APPROVE))]
 class AdArtChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    effective_date: dt.date
+    effective_date: Tanggal
     changes: dict[str, Any]
 
 
 @router.get("/adart")
-def current(_p: CurrentPrincipal, session: SessionDep, date: dt.date | None = None) -> Any:
+def current(_p: CurrentPrincipal, session: SessionDep, date: QueryDate = None) -> Any:
     return adart_at(session, date or clock.today()).model_dump(mode="json")
 
 

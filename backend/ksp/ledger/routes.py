@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from ksp.api.deps import SessionDep, Writer, require_roles, writer_for
+from ksp.api.types import QueryDate, Tanggal
 from ksp.auth.service import APPROVE, READ_ALL
 from ksp.coop.service import adart_at
 from ksp.core import clock
@@ -31,7 +31,7 @@ def _section(section: reports.Section) -> dict[str, Any]:
 
 
 @router.get("/reports/trial-balance")
-def trial_balance(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
+def trial_balance(session: SessionDep, _r: Reader, date: QueryDate = None) -> Any:
     rows = reports.trial_balance(session, through=date or clock.today())
     return {"date": (date or clock.today()).isoformat(), "accounts": _rows(rows),
             "total_debit": sum(r.debit for r in rows),
@@ -39,7 +39,7 @@ def trial_balance(session: SessionDep, _r: Reader, date: dt.date | None = None) 
 
 
 @router.get("/reports/neraca")
-def neraca(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
+def neraca(session: SessionDep, _r: Reader, date: QueryDate = None) -> Any:
     day = date or clock.today()
     sheet = reports.balance_sheet(session, date=day,
                                   fiscal_start_month=adart_at(session, day).fiscal_year_start_month)
@@ -49,7 +49,7 @@ def neraca(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
 
 
 @router.get("/reports/phu")
-def phu(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
+def phu(session: SessionDep, _r: Reader, date: QueryDate = None) -> Any:
     day = date or clock.today()
     result = reports.income_statement(
         session, through=day, fiscal_start_month=adart_at(session, day).fiscal_year_start_month)
@@ -61,7 +61,7 @@ def phu(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    through: dt.date
+    through: Tanggal
 
 
 @router.post("/periods/close")

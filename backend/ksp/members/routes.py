@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +17,7 @@ from ksp.api.deps import (
     require_roles,
     writer_for,
 )
+from ksp.api.types import HumanText, Tanggal
 from ksp.auth.service import READ_ALL, WRITE
 from ksp.core import clock
 from ksp.core.money import format_rupiah
@@ -40,18 +40,18 @@ class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nik: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=120)
-    birth_date: dt.date
-    address: str = Field(min_length=1, max_length=300)
+    name: HumanText = Field(min_length=1, max_length=120)
+    birth_date: Tanggal
+    address: HumanText = Field(min_length=1, max_length=300)
     phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
-    occupation: str = Field(min_length=1, max_length=120)
+    occupation: HumanText = Field(min_length=1, max_length=120)
     wallet: WalletProof | None = None
 
 
 class ExitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tanggal: dt.date | None = None
+    tanggal: Tanggal | None = None
 
 
 class ChallengeIn(BaseModel):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -14,6 +13,7 @@ from ksp.api.deps import (
     require_member_access,
     writer_for,
 )
+from ksp.api.types import QueryDate, Tanggal
 from ksp.auth.service import WRITE
 from ksp.core import clock
 from ksp.core.money import MAX_AMOUNT, format_rupiah
@@ -30,7 +30,7 @@ class MovementIn(BaseModel):
 
     jenis: Jenis
     amount: int = Field(strict=True, gt=0, le=MAX_AMOUNT, description="Rupiah, bilangan bulat")
-    tanggal: dt.date | None = Field(None, description="Tanggal buku; default hari ini")
+    tanggal: Tanggal | None = Field(None, description="Tanggal buku; default hari ini")
 
 
 def _movement(m: Movement) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def statement(number: MemberNumber, principal: CurrentPrincipal, session: Sessio
 
 @router.get("/members/{number}/wajib-arrears")
 def arrears(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep,
-            as_of: dt.date | None = None) -> Any:
+            as_of: QueryDate = None) -> Any:
     require_member_access(principal, number)
     a = service.wajib_arrears(session, member_number=number, as_of=as_of or clock.today())
     return {"member": number, "months_due": a.months_due, "amount_due": a.amount_due,
