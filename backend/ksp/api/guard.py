@@ -96,7 +96,7 @@ def _is_json(scope: Scope) -> bool:
     """FastAPI parses a body as JSON when the content type says so or is missing."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            media = value.split(b";", 1)[0].strip().lower()
+            media: bytes = value.split(b";", 1)[0].strip().lower()
             return media == b"application/json" or media.endswith(b"+json")
     return True
 
