@@ -13,13 +13,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ksp.anchoring.audit import prove
+from ksp.anchoring.audit import NotAnchoredYet, prove
 from ksp.anchoring.export import stream_export
 from ksp.anchoring.models import AnchorRecord
 from ksp.api.deps import CurrentPrincipal, SessionDep, require_roles
+from ksp.api.openapi import error_responses
 from ksp.api.types import Limit, Offset, Seq
 from ksp.auth.models import Role
 from ksp.core.errors import Forbidden, NotFound
@@ -51,7 +53,47 @@ def concerns_member(session: Session, entry: LogEntry, member_number: int) -> bo
     return bool(session.scalar(in_lines))
 
 
-@router.get("/log/entries/{seq}/proof")
+class AnchorRef(BaseModel):
+    index: int
+    tx_hash: str | None
+    block: int | None
+    chain_id: int
+    registry: str
+
+
+class EntryProof(BaseModel):
+    """docs/ANCHORING.md section 5: the path from the entry's leaf to an anchored root."""
+
+    seq: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    path: list[str]
+    root: str
+    payload: str = Field(description="The log entry exactly as hashed (canonical JSON)")
+    anchor: AnchorRef
+
+
+class AnchorOut(BaseModel):
+    index: int | None
+    tree_size: int
+    root: str
+    tx_hash: str | None
+    block: int | None
+    status: str
+    chain_id: int
+    registry: str
+    created_at: str
+
+
+class AnchorList(BaseModel):
+    anchors: list[AnchorOut]
+    limit: int
+    offset: int
+
+
+@router.get("/log/entries/{seq}/proof", response_model=EntryProof,
+            responses=error_responses(NotFound, Forbidden, NotAnchoredYet))
 def entry_proof(seq: Seq, session: SessionDep, principal: CurrentPrincipal) -> Any:
     """Inclusion proof of entry `seq` against the latest anchor (docs/ANCHORING.md)."""
     entry = session.get(LogEntry, seq)
@@ -67,7 +109,7 @@ def entry_proof(seq: Seq, session: SessionDep, principal: CurrentPrincipal) -> A
     return prove(session, seq)
 
 
-@router.get("/anchors")
+@router.get("/anchors", response_model=AnchorList)
 def anchors(
     session: SessionDep,
     _principal: CurrentPrincipal,
@@ -98,7 +140,9 @@ def anchors(
     }
 
 
-@router.get("/log/export")
+@router.get("/log/export", response_class=StreamingResponse, responses={
+    200: {"description": "JSON Lines: one log entry per line (docs/ANCHORING.md)",
+          "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 def log_export(request: Request, _staff: Staff) -> StreamingResponse:
     """The whole log as JSON Lines (see docs/ANCHORING.md), streamed in batches."""
     factory = request.app.state.sessionmaker

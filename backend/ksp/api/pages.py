@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 
 from ksp.core.settings import PROJECT_ROOT
 
@@ -104,7 +105,13 @@ def swagger_asset(name: str) -> Response:
                         headers={"Cache-Control": VENDOR_MAX_AGE})
 
 
-@router.get("/api/v1/chain/config")
+class ChainConfig(BaseModel):
+    chain_id: int | None
+    rpc_url: str
+    contracts: dict[str, str] = Field(description="Contract name -> address")
+
+
+@router.get("/api/v1/chain/config", response_model=ChainConfig)
 def chain_config(request: Request) -> dict[str, Any]:
     """Where the page reads the on-chain mirror itself: chain id, RPC URL and the contract
     addresses. An unreachable chain gives chain_id null and no contracts, never a 500."""
