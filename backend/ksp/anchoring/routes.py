@@ -11,16 +11,19 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ksp.anchoring.export import stream_export
 from ksp.anchoring.models import AnchorRecord
 from ksp.anchoring.outcomes import Status
-from ksp.anchoring.proofs import prove
+from ksp.anchoring.proofs import NotAnchoredYet, prove
 from ksp.api.deps import CurrentPrincipal, SessionDep, require_roles
+from ksp.api.openapi import error_responses
+from ksp.api.types import Limit, Offset, Seq
 from ksp.auth.models import Role
 from ksp.auth.service import STAFF_ROLES
 from ksp.core.errors import Forbidden, NotFound
@@ -51,8 +54,49 @@ def concerns_member(session: Session, entry: LogEntry, member_number: int) -> bo
     return bool(session.scalar(in_lines))
 
 
-@router.get("/log/entries/{seq}/proof")
-def entry_proof(seq: int, session: SessionDep, principal: CurrentPrincipal) -> Any:
+class AnchorRef(BaseModel):
+    index: int
+    tx_hash: str | None
+    block: int | None
+    chain_id: int
+    registry: str
+
+
+class EntryProof(BaseModel):
+    """docs/ANCHORING.md section 5: the path from the entry's leaf to an anchored root."""
+
+    seq: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    path: list[str]
+    root: str
+    payload: str = Field(description="The log entry exactly as hashed (canonical JSON)")
+    anchor: AnchorRef
+
+
+class AnchorOut(BaseModel):
+    index: int | None
+    tree_size: int
+    root: str
+    tx_hash: str | None
+    block: int | None
+    status: str
+    final: bool = Field(description="Whether a proof may cite this anchor")
+    chain_id: int
+    registry: str
+    created_at: str
+
+
+class AnchorList(BaseModel):
+    anchors: list[AnchorOut]
+    limit: int
+    offset: int
+
+
+@router.get("/log/entries/{seq}/proof", response_model=EntryProof,
+            responses=error_responses(NotFound, Forbidden, NotAnchoredYet))
+def entry_proof(seq: Seq, session: SessionDep, principal: CurrentPrincipal) -> Any:
     """Inclusion proof of entry `seq` against the latest final anchor (docs/ANCHORING.md)."""
     entry = session.get(LogEntry, seq)
     if entry is None:
@@ -67,12 +111,12 @@ def entry_proof(seq: int, session: SessionDep, principal: CurrentPrincipal) -> A
     return prove(session, seq)
 
 
-@router.get("/anchors")
+@router.get("/anchors", response_model=AnchorList)
 def anchors(
     session: SessionDep,
     _principal: CurrentPrincipal,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Any:
     """Anchors recorded by the anchor job, newest first (public data: they are on chain).
 
@@ -104,7 +148,9 @@ def anchors(
     }
 
 
-@router.get("/log/export")
+@router.get("/log/export", response_class=StreamingResponse, responses={
+    200: {"description": "JSON Lines: one log entry per line (docs/ANCHORING.md)",
+          "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 def log_export(request: Request, _staff: Staff) -> StreamingResponse:
     """The whole log as JSON Lines (see docs/ANCHORING.md), streamed in batches."""
     factory = request.app.state.sessionmaker

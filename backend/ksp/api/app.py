@@ -2,32 +2,49 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import FastAPI
 
 from ksp.accounting.products import TOKEN_ID_BY_JENIS
 from ksp.anchoring.routes import router as anchoring_router
 from ksp.api.errors import install_error_handlers
+from ksp.api.guard import BodyGuard, SecurityHeaders, restore_recursion_limit
 from ksp.api.health import router as health_router
+from ksp.api.openapi import document_routes
 from ksp.api.pages import install_pages
 from ksp.auth.routes import router as auth_router
+from ksp.auth.service import BadCredentials
 from ksp.bootstrap import open_database
 from ksp.chain.routes import config_router
 from ksp.chain.runtime import ChainRuntime
 from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
+from ksp.core.errors import InvalidInput, KspError
 from ksp.core.settings import Settings, get_settings
 from ksp.ledger.routes import router as ledger_router
+from ksp.members.errors import WalletProofInvalid
 from ksp.members.routes import router as members_router
 from ksp.savings.routes import router as savings_router
 
+# The auth routes (ksp.auth.routes) declare no responses themselves: their errors here.
+AUTH_ERRORS: dict[str, tuple[type[KspError], ...]] = {
+    "/api/v1/auth/login": (BadCredentials,),
+    "/api/v1/auth/wallet": (WalletProofInvalid, InvalidInput),
+}
+
 
 def create_app(settings: Settings | None = None, chain: ChainRuntime | None = None) -> FastAPI:
+    restore_recursion_limit()
     settings = settings or get_settings()
     app = FastAPI(
         title="KSP — Koperasi Simpan Pinjam",
         version="0.1.0",
         description="Buku besar koperasi, cermin on-chain, dan anchoring / "
-        "Cooperative ledger, on-chain mirror and anchoring",
+        "Cooperative ledger, on-chain mirror and anchoring. Aturan API / API rules: "
+        "docs/API.md.",
+        docs_url=None,  # served by ksp.api.pages from local assets, never a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine, app.state.sessionmaker = open_database(settings)
@@ -40,4 +57,15 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.include_router(anchoring_router)
     app.include_router(config_router(TOKEN_ID_BY_JENIS))
     install_pages(app)  # last: the wallet page and /static never shadow an API route
+    document_routes(app, extra=AUTH_ERRORS)
+    # Added last = outermost: the headers go on the guard's refusals too.
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes,
+                       max_json_depth=settings.max_json_depth)
+    app.add_middleware(SecurityHeaders, connect_sources=_rpc_origins(settings))
     return app
+
+
+def _rpc_origins(settings: Settings) -> tuple[str, ...]:
+    """The wallet page reads the chain itself: its RPC origin is allowed to connect."""
+    parts = urlsplit(settings.public_rpc_url or settings.effective_rpc_url)
+    return (f"{parts.scheme}://{parts.netloc}",) if parts.scheme and parts.netloc else ()

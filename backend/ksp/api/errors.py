@@ -14,6 +14,42 @@ from ksp.core.errors import KspError
 log = logging.getLogger("ksp.api")
 
 
+# Refused by the body guard (ksp.api.guard) before any route or parser sees the body.
+class BodyTooLarge(KspError):
+    code = "body_too_large"
+    status = 413
+    message_id = "Isi permintaan terlalu besar (maksimal {limit} byte)."
+    message_en = "The request body is too large (at most {limit} bytes)."
+
+
+class BodyTooDeep(KspError):
+    code = "body_too_deep"
+    status = 400
+    message_id = "JSON bersarang terlalu dalam (maksimal {limit} tingkat)."
+    message_en = "The JSON is nested too deeply (at most {limit} levels)."
+
+
+class InvalidUtf8(KspError):
+    code = "invalid_utf8"
+    status = 400
+    message_id = "Isi permintaan bukan teks UTF-8 yang valid (byte ke-{position})."
+    message_en = "The request body is not valid UTF-8 text (byte {position})."
+
+
+class DuplicateKey(KspError):
+    code = "duplicate_key"
+    status = 400
+    message_id = "Kunci JSON muncul lebih dari sekali: {key}"
+    message_en = "A JSON key appears more than once: {key}"
+
+
+class InvalidJson(KspError):
+    code = "invalid_json"
+    status = 400
+    message_id = "Format JSON tidak valid."
+    message_en = "The body is not valid JSON."
+
+
 def _reason(error: dict[str, object]) -> tuple[str, str]:
     kind = str(error.get("type", ""))
     if kind in {"int_type", "int_parsing", "int_from_float"}:

@@ -3,12 +3,22 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class Health(BaseModel):
+    status: str = Field(description="ok | degraded")
+    db: str = Field(description="ok, or the error class")
+    chain: str | None = Field(None, description="Set when the chain is unreachable")
+    chain_id: int | None
+    block_number: int | None
+    contracts: dict[str, str] = Field(description="Contract name -> address")
+
+
+@router.get("/health", response_model=Health, response_model_exclude_unset=True)
 def health(request: Request) -> dict[str, Any]:
     """Database and chain status, and the addresses of the deployed contracts."""
     state = request.app.state

@@ -18,6 +18,11 @@ from ksp.core.settings import PROJECT_ROOT
 
 FRONTEND_DIR = PROJECT_ROOT / "frontend"
 ETHERS_PATH = PROJECT_ROOT / "node_modules/ethers/dist/ethers.umd.min.js"
+SWAGGER_DIR = PROJECT_ROOT / "node_modules/swagger-ui-dist"
+DOCS_DIR = Path(__file__).resolve().parent / "static"
+# Only these files of swagger-ui-dist are served; docs.js is ours (no inline script).
+SWAGGER_FILES = {"swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+                 "swagger-ui.css": "text/css; charset=utf-8"}
 # The HTML is revalidated on every load (it is tiny); ethers changes only with npm ci.
 NO_CACHE = {"Cache-Control": "no-cache"}
 VENDOR_MAX_AGE = "public, max-age=86400"
@@ -81,6 +86,32 @@ class PageModules(StaticFiles):
         response = await super().get_response(path, scope)
         response.headers.update(NO_CACHE)
         return response
+
+
+@router.get("/docs", include_in_schema=False)
+def api_docs() -> Response:
+    """Swagger UI from node_modules: it works on a machine without internet."""
+    if not (SWAGGER_DIR / "swagger-ui-bundle.js").is_file():
+        return JSONResponse(
+            {"code": "not_found", "message": "swagger-ui-dist belum terpasang (jalankan npm ci).",
+             "message_en": "swagger-ui-dist is not installed (run npm ci).",
+             "details": {"path": "node_modules/swagger-ui-dist"}}, status_code=404)
+    return FileResponse(DOCS_DIR / "docs.html", media_type="text/html; charset=utf-8",
+                        headers=NO_CACHE)
+
+
+@router.get("/vendor/swagger-ui/{name}", include_in_schema=False)
+def swagger_asset(name: str) -> Response:
+    if name == "docs.js":
+        return FileResponse(DOCS_DIR / "docs.js", media_type="text/javascript; charset=utf-8",
+                            headers=NO_CACHE)
+    path = SWAGGER_DIR / name
+    if name not in SWAGGER_FILES or not path.is_file():
+        return JSONResponse({"code": "not_found", "message": "Berkas tidak ditemukan.",
+                             "message_en": "File not found.", "details": {"name": name[:100]}},
+                            status_code=404)
+    return FileResponse(path, media_type=SWAGGER_FILES[name],
+                        headers={"Cache-Control": VENDOR_MAX_AGE})
 
 
 def install_pages(app: FastAPI) -> None:

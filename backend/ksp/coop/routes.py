@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ksp.api.deps import CurrentPrincipal, SessionDep, Writer, writer_for
+from ksp.api.types import QueryDate, Tanggal
 from ksp.auth.service import APPROVE
+from ksp.coop.adart import AdArt
 from ksp.coop.service import adart_at, change_adart
 from ksp.core import clock
 from ksp.core.errors import InvalidInput
@@ -19,16 +21,21 @@ BoardWriter = Annotated[Writer, Depends(writer_for(*APPROVE))]
 class AdArtChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    effective_date: dt.date
+    effective_date: Tanggal
     changes: dict[str, Any]
 
 
-@router.get("/adart")
-def current(_p: CurrentPrincipal, session: SessionDep, date: dt.date | None = None) -> Any:
+class AdArtChanged(BaseModel):
+    effective_date: dt.date
+    seq: int
+
+
+@router.get("/adart", response_model=AdArt)
+def current(_p: CurrentPrincipal, session: SessionDep, date: QueryDate = None) -> Any:
     return adart_at(session, date or clock.today()).model_dump(mode="json")
 
 
-@router.post("/adart")
+@router.post("/adart", response_model=AdArtChanged)
 def change(body: AdArtChange, writer: BoardWriter) -> Any:
     """A new AD/ART version (pengurus), recorded in the log."""
     def act(session: Any) -> tuple[int, Any, int]:

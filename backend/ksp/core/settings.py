@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     confirmation_depth: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
+    # Request bodies: refused before parsing above this size or JSON nesting depth.
+    max_body_bytes: int = 1_048_576
+    max_json_depth: int = 32
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -18,12 +18,26 @@ from ksp.api.deps import (
     require_roles,
     writer_for,
 )
+from ksp.api.openapi import error_responses
+from ksp.api.types import HumanText, Tanggal
 from ksp.auth.service import READ_ALL, WRITE
 from ksp.core import clock
+from ksp.core.errors import Forbidden
 from ksp.core.money import format_rupiah
+from ksp.ledger.errors import PeriodClosed
 from ksp.members import service, wallet
-from ksp.members.models import Member
+from ksp.members.errors import (
+    DuplicateNik,
+    InvalidNik,
+    MemberNotActive,
+    UnknownMember,
+    WalletAlreadyLinked,
+    WalletProofInvalid,
+    WalletTaken,
+)
+from ksp.members.models import Member, MemberStatus
 from ksp.savings import service as savings
+from ksp.savings.errors import ExitBeforeJoining
 
 router = APIRouter(prefix="/api/v1", tags=["anggota"])
 TellerWriter = Annotated[Writer, Depends(writer_for(*WRITE))]
@@ -40,18 +54,18 @@ class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nik: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=120)
-    birth_date: dt.date
-    address: str = Field(min_length=1, max_length=300)
+    name: HumanText = Field(min_length=1, max_length=120)
+    birth_date: Tanggal
+    address: HumanText = Field(min_length=1, max_length=300)
     phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
-    occupation: str = Field(min_length=1, max_length=120)
+    occupation: HumanText = Field(min_length=1, max_length=120)
     wallet: WalletProof | None = None
 
 
 class ExitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tanggal: dt.date | None = None
+    tanggal: Tanggal | None = None
 
 
 class ChallengeIn(BaseModel):
@@ -61,6 +75,45 @@ class ChallengeIn(BaseModel):
     purpose: str = Field("link", pattern="^(link|login)$")
 
 
+class Challenge(BaseModel):
+    message: str = Field(description="Teks yang ditandatangani dompet / text the wallet signs")
+    nonce: str
+    expires_at: str = Field(description="ISO 8601")
+
+
+class MemberSummary(BaseModel):
+    number: int
+    name: str
+    status: MemberStatus
+    wallet_address: str | None
+    joined_on: dt.date | None
+    exited_on: dt.date | None
+
+
+class MemberList(BaseModel):
+    members: list[MemberSummary]
+
+
+class MemberProfile(MemberSummary):
+    birth_date: dt.date
+    occupation: str
+    nik: str
+    phone: str
+    address: str
+    savings: dict[str, int] = Field(description="Saldo per jenis, rupiah")
+    savings_text: dict[str, str] = Field(description="Saldo per jenis, mis. Rp 1.250.000")
+
+
+class ExitResult(MemberSummary):
+    paid_out: dict[str, int] = Field(description="Dibayar kembali per jenis, rupiah")
+    paid_out_total: int
+
+
+# What the member services refuse, per route (the shared errors are added by
+# ksp.api.openapi from the dependencies).
+WALLET_ERRORS = (WalletProofInvalid, WalletTaken)
+
+
 def _summary(m: Member) -> dict[str, Any]:
     return {"number": m.number, "name": m.name, "status": m.status.value,
             "wallet_address": m.wallet_address,
@@ -68,7 +121,7 @@ def _summary(m: Member) -> dict[str, Any]:
             "exited_on": m.exited_on.isoformat() if m.exited_on else None}
 
 
-@router.post("/wallet/challenges", status_code=201)
+@router.post("/wallet/challenges", status_code=201, response_model=Challenge)
 def wallet_challenge(body: ChallengeIn, session: SessionDep, request: Request,
                      settings: SettingsDep) -> Any:
     """A message with a one-time nonce for the wallet to sign (link or sign-in)."""
@@ -80,7 +133,8 @@ def wallet_challenge(body: ChallengeIn, session: SessionDep, request: Request,
             "expires_at": challenge.expires_at.isoformat()}
 
 
-@router.post("/members", status_code=201)
+@router.post("/members", status_code=201, response_model=MemberSummary,
+             responses=error_responses(InvalidNik, DuplicateNik, *WALLET_ERRORS))
 def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep) -> Any:
     """Pendaftaran calon anggota. The member becomes anggota once simpanan pokok is paid."""
     def act(session: Any) -> tuple[int, Any, int | None]:
@@ -96,7 +150,8 @@ def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep) -> Any:
     return writer.run(body.model_dump(mode="json"), act)
 
 
-@router.post("/members/{number}/wallet", status_code=200)
+@router.post("/members/{number}/wallet", status_code=200, response_model=MemberSummary,
+             responses=error_responses(UnknownMember, WalletAlreadyLinked, *WALLET_ERRORS))
 def link_wallet(number: MemberNumber, body: WalletProof, writer: TellerWriter) -> Any:
     """Links a wallet whose owner signed a `link` challenge."""
     def act(session: Any) -> tuple[int, Any, int | None]:
@@ -109,14 +164,15 @@ def link_wallet(number: MemberNumber, body: WalletProof, writer: TellerWriter) -
     return writer.run(body.model_dump() | {"member": number}, act)
 
 
-@router.get("/members")
+@router.get("/members", response_model=MemberList)
 def list_members(session: SessionDep,
                  _p: Annotated[Any, Depends(require_roles(*READ_ALL))]) -> Any:
     members = session.scalars(select(Member).order_by(Member.number))
     return {"members": [_summary(m) for m in members]}
 
 
-@router.get("/members/{number}")
+@router.get("/members/{number}", response_model=MemberProfile,
+            responses=error_responses(UnknownMember, Forbidden))
 def get_member(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep,
                cipher: CipherDep) -> Any:
     """Profile with decrypted NIK, phone and address: staff, or the member themself."""
@@ -130,7 +186,9 @@ def get_member(number: MemberNumber, principal: CurrentPrincipal, session: Sessi
             "savings_text": {j.value: format_rupiah(b) for j, b in balances.items()}}
 
 
-@router.post("/members/{number}/exit", status_code=200)
+@router.post("/members/{number}/exit", status_code=200, response_model=ExitResult,
+             responses=error_responses(UnknownMember, MemberNotActive, ExitBeforeJoining,
+                                       PeriodClosed))
 def exit_member(number: MemberNumber, body: ExitIn, writer: TellerWriter) -> Any:
     """Anggota keluar: pokok, wajib and sukarela are paid back through the ledger."""
     def act(session: Any) -> tuple[int, Any, int | None]:

@@ -14,11 +14,23 @@ from ksp.api.deps import (
     require_member_access,
     writer_for,
 )
+from ksp.api.openapi import error_responses
+from ksp.api.types import QueryDate, Tanggal
 from ksp.auth.service import WRITE
 from ksp.core import clock
+from ksp.core.errors import Forbidden
 from ksp.core.money import MAX_AMOUNT, format_rupiah
+from ksp.ledger.errors import PeriodClosed
+from ksp.members.errors import MemberNotActive, UnknownMember
 from ksp.members.service import get_member
 from ksp.savings import service
+from ksp.savings.errors import (
+    InsufficientBalance,
+    InvalidAmount,
+    PokokAlreadyPaid,
+    PokokAmountMismatch,
+    WithdrawalNotAllowed,
+)
 from ksp.savings.service import Jenis, Movement
 
 router = APIRouter(prefix="/api/v1", tags=["simpanan"])
@@ -30,7 +42,52 @@ class MovementIn(BaseModel):
 
     jenis: Jenis
     amount: int = Field(strict=True, gt=0, le=MAX_AMOUNT, description="Rupiah, bilangan bulat")
-    tanggal: dt.date | None = Field(None, description="Tanggal buku; default hari ini")
+    tanggal: Tanggal | None = Field(None, description="Tanggal buku; default hari ini")
+
+
+class MovementOut(BaseModel):
+    seq: int = Field(description="Nomor urut entri log")
+    member: int
+    jenis: Jenis
+    amount: int
+    amount_text: str = Field(description="mis. Rp 1.250.000")
+    balance: int = Field(description="Saldo jenis ini sesudahnya / balance afterwards")
+    balance_text: str
+    tanggal: dt.date
+
+
+class Balances(BaseModel):
+    member: int
+    balances: dict[str, int]
+    balances_text: dict[str, str]
+    total: int
+
+
+class StatementLineOut(BaseModel):
+    seq: int
+    tanggal: dt.date
+    jenis: Jenis
+    kind: str
+    setor: int
+    tarik: int
+    saldo: int
+
+
+class Statement(BaseModel):
+    member: int
+    lines: list[StatementLineOut]
+
+
+class Arrears(BaseModel):
+    member: int
+    months_due: int
+    amount_due: int
+    paid: int
+    arrears: int
+    arrears_text: str
+
+
+MOVEMENT_ERRORS = (UnknownMember, MemberNotActive, InvalidAmount, PeriodClosed)
 
 
 def _movement(m: Movement) -> dict[str, Any]:
@@ -39,7 +96,9 @@ def _movement(m: Movement) -> dict[str, Any]:
             "balance_text": format_rupiah(m.balance), "tanggal": m.date.isoformat()}
 
 
-@router.post("/members/{number}/deposits", status_code=201)
+@router.post("/members/{number}/deposits", status_code=201, response_model=MovementOut,
+             responses=error_responses(*MOVEMENT_ERRORS, PokokAlreadyPaid,
+                                       PokokAmountMismatch))
 def deposit(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> Any:
     """Setoran simpanan (pokok, wajib, sukarela). Needs an Idempotency-Key header."""
     def act(session: Any) -> tuple[int, Any, int]:
@@ -50,7 +109,9 @@ def deposit(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> Any
     return writer.run(body.model_dump(mode="json") | {"member": number}, act)
 
 
-@router.post("/members/{number}/withdrawals", status_code=201)
+@router.post("/members/{number}/withdrawals", status_code=201, response_model=MovementOut,
+             responses=error_responses(*MOVEMENT_ERRORS, WithdrawalNotAllowed,
+                                       InsufficientBalance))
 def withdraw(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> Any:
     """Penarikan simpanan sukarela. Needs an Idempotency-Key header."""
     def act(session: Any) -> tuple[int, Any, int]:
@@ -61,7 +122,8 @@ def withdraw(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> An
     return writer.run(body.model_dump(mode="json") | {"member": number}, act)
 
 
-@router.get("/members/{number}/savings")
+@router.get("/members/{number}/savings", response_model=Balances,
+            responses=error_responses(UnknownMember, Forbidden))
 def savings(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep) -> Any:
     require_member_access(principal, number)
     get_member(session, number)  # an unknown member is a 404, not empty balances
@@ -72,7 +134,8 @@ def savings(number: MemberNumber, principal: CurrentPrincipal, session: SessionD
             "total": sum(balances.values())}
 
 
-@router.get("/members/{number}/statement")
+@router.get("/members/{number}/statement", response_model=Statement,
+            responses=error_responses(UnknownMember, Forbidden))
 def statement(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep) -> Any:
     require_member_access(principal, number)
     lines = service.statement(session, member_number=number)
@@ -81,9 +144,10 @@ def statement(number: MemberNumber, principal: CurrentPrincipal, session: Sessio
          "setor": x.deposit, "tarik": x.withdrawal, "saldo": x.balance} for x in lines]}
 
 
-@router.get("/members/{number}/wajib-arrears")
+@router.get("/members/{number}/wajib-arrears", response_model=Arrears,
+            responses=error_responses(UnknownMember, Forbidden))
 def arrears(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep,
-            as_of: dt.date | None = None) -> Any:
+            as_of: QueryDate = None) -> Any:
     require_member_access(principal, number)
     a = service.wajib_arrears(session, member_number=number, as_of=as_of or clock.today())
     return {"member": number, "months_due": a.months_due, "amount_due": a.amount_due,
