@@ -95,21 +95,23 @@ def chain_up() -> None:
 
 @chain_app.command("reconcile")
 def chain_reconcile() -> None:
-    """Compare on-chain savings tokens and membership with the ledger; exit 1 on drift."""
+    """Compare on-chain savings tokens and membership with the ledger; exit 1 on drift.
+    What the outbox has not sent yet is listed as pending, not as drift."""
     from ksp.bootstrap import open_database
     from ksp.savings.reconcile import reconcile
 
     settings = get_settings()
     runtime = ChainRuntime(settings)
     _engine, factory = open_database(settings)
-    w3 = runtime.connect()
-    with factory() as session:
-        drifts = reconcile(session, w3, runtime.read_deployment())
-    for d in drifts:
+    result = reconcile(factory, runtime.connect(), runtime.read_deployment())
+    for p in result.pending:
+        console.print(f"[yellow]anggota {p.member} {p.what}: menunggu antrean / pending in "
+                      f"the outbox: buku {p.ledger}, chain {p.chain}[/yellow]")
+    for d in result.drifts:
         console.print(f"[red]anggota {d.member} {d.what}: buku {d.ledger} ≠ chain {d.chain}[/red]")
-    if drifts:
+    if result.drifts:
         raise typer.Exit(1)
-    console.print("Tidak ada selisih / no drift.")
+    console.print(f"Tidak ada selisih / no drift ({len(result.pending)} menunggu / pending).")
 
 
 @chain_app.command("sync")
@@ -125,6 +127,7 @@ def chain_sync() -> None:
                           settings.operator_private_key())
     report = worker.run_once()
     console.print(f"confirmed {report.confirmed}, repaired {report.repaired}, "
+                  f"finalized {report.finalized}, re-queued {report.reverted}, "
                   f"failed {report.failed}")
     if report.errors:
         console.print(f"[yellow]{report.errors[0]}[/yellow]")

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     pii_key: SecretStr | None = None
     # Signs session tokens.
     secret_key: SecretStr | None = None
+    # Blocks on top before a chain write counts as final. Unset: by chain (0 on the local
+    # Anvil, the `finalized` tag on Polygon and Ethereum, 64 elsewhere).
+    confirmation_depth: int | None = None
     # Anchor the log every N new entries or T minutes, whichever comes first.
     anchor_every_entries: int = 100
     anchor_every_minutes: int = 60
