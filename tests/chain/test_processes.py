@@ -113,7 +113,7 @@ def test_worker_and_two_api_processes_mirror_and_anchor_a_deposit(
                 return None
             return str(reply.json()["token"]) if reply.status_code == 200 else None
 
-        token = until(login, 60, "the API answers")
+        token = until(login, 120, "the API answers")
         reply = httpx.post(f"{url}/api/v1/members/{number}/deposits", timeout=10,
                            json={"jenis": "wajib", "amount": 50_000},
                            headers={"Authorization": f"Bearer {token}",
@@ -122,17 +122,21 @@ def test_worker_and_two_api_processes_mirror_and_anchor_a_deposit(
         with factory() as session:
             size = session.get(LogHead, 1).size
 
-        until(lambda: token_balances(runtime, wallet) == {1: 100_000, 2: 50_000, 3: 0}, 60,
+        until(lambda: token_balances(runtime, wallet) == {1: 100_000, 2: 50_000, 3: 0}, 120,
               "the deposit is mirrored on SavingsToken")
         registry = runtime.deployment["contracts"]["AnchorRegistry"]["address"]
-        until(lambda: latest(runtime.connect(), registry).tree_size >= size, 60,
+        until(lambda: latest(runtime.connect(), registry).tree_size >= size, 120,
               f"an anchor covers the log through seq {size}")
-        health = httpx.get(f"{url}/health", timeout=5).json()
-        assert health["chain"] == "ok"
+        until(lambda: httpx.get(f"{url}/health", timeout=5).json()["chain"] == "ok", 30,
+              "/health sees the chain")
         until(lambda: httpx.get(f"{url}/health", timeout=5).json()["outbox"]["backlog"] == 0,
-              30, "/health shows the outbox drained")
-    finally:
+              60, "/health shows the outbox drained")
+    except BaseException:
         worker_rc, worker_out = stop(worker)
         _api_rc, api_out = stop(api)
+        sys.stderr.write(f"ksp worker:\n{worker_out}\nksp serve:\n{api_out}\n")  # on failure
+        raise
+    worker_rc, worker_out = stop(worker)
+    stop(api)
     assert "KSP worker berjalan / running: outbox + anchor" in worker_out, worker_out
     assert worker_rc == 0, worker_out

@@ -1,6 +1,7 @@
-"""The chain's status for `/health`, which must answer within a second whatever the
-chain does: probes run in a background thread with a short RPC timeout, and a caller
-waits for a fresh answer only briefly, else gets "unreachable"."""
+"""The chain's status for `/health`, which must answer within a second whatever the chain
+does: a background thread (started on first use) asks the chain every `interval` s with a
+short RPC timeout; a caller gets the last answer while it is fresh, else waits briefly for
+the next one, else hears "unreachable"."""
 
 from __future__ import annotations
 
@@ -21,42 +22,48 @@ class ChainStatus:
 
 
 class ChainProbe:
-    def __init__(self, rpc_url: str, *, rpc_timeout: float = 2.0, fresh_for: float = 2.0
-                 ) -> None:
+    def __init__(self, rpc_url: str, *, rpc_timeout: float = 2.0, interval: float = 1.0,
+                 fresh_for: float = 3.0) -> None:
         self.w3 = make_web3(rpc_url, timeout=rpc_timeout)  # reads only: no key
+        self.interval = interval
         self.fresh_for = fresh_for
-        self._lock = threading.Lock()
+        self._answered = threading.Condition()
         self._last: ChainStatus | None = None
-        self._probe: threading.Thread | None = None
-        self._probe_started = 0.0
+        self._thread: threading.Thread | None = None
 
-    def _run(self) -> None:
+    def _ask(self) -> ChainStatus:
         try:
-            status = ChainStatus(True, int(self.w3.eth.chain_id), int(self.w3.eth.block_number),
-                                 checked_at=time.monotonic())
+            return ChainStatus(True, int(self.w3.eth.chain_id), int(self.w3.eth.block_number),
+                               checked_at=time.monotonic())
         except Exception as exc:  # a status to report, not an error to raise
-            status = ChainStatus(False, error=type(exc).__name__, checked_at=time.monotonic())
-        with self._lock:
-            self._last = status
+            return ChainStatus(False, error=type(exc).__name__, checked_at=time.monotonic())
 
-    def status(self, wait: float = 0.5) -> ChainStatus:
-        """The last answer if fresh; else starts a probe (one at a time) and waits at most
-        `wait` s for it. A probe still running then means the chain does not answer."""
-        now = time.monotonic()
-        with self._lock:
-            last = self._last
-            if last is not None and now - last.checked_at < self.fresh_for:
-                return last
-            if self._probe is None or not self._probe.is_alive():
-                self._probe = threading.Thread(target=self._run, name="chain-probe",
-                                               daemon=True)
-                self._probe_started = now
-                self._probe.start()
-            probe, started = self._probe, self._probe_started
-        probe.join(wait)
-        with self._lock:
-            last = self._last
-        if last is not None and last.checked_at >= started:
-            return last
-        return ChainStatus(False, error=f"no answer within {time.monotonic() - started:.1f} s",
+    def _loop(self) -> None:
+        while True:
+            status = self._ask()
+            with self._answered:
+                self._last = status
+                self._answered.notify_all()
+            time.sleep(self.interval)
+
+    def status(self, wait: float = 0.6) -> ChainStatus:
+        """The last answer if fresh; else waits at most `wait` s for the next one. No fresh
+        answer then means the chain does not answer in time."""
+        deadline = time.monotonic() + wait
+        with self._answered:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="chain-probe",
+                                                daemon=True)
+                self._thread.start()
+            while True:
+                last = self._last
+                now = time.monotonic()
+                if last is not None and now - last.checked_at < self.fresh_for:
+                    return last
+                if now >= deadline:
+                    break
+                self._answered.wait(deadline - now)
+        known = last if last is not None and last.reachable else None
+        return ChainStatus(False, chain_id=known.chain_id if known else None,
+                           error=f"no answer within {self.fresh_for:.0f} s",
                            checked_at=time.monotonic())
