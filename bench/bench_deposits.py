@@ -136,7 +136,8 @@ def _raw_core_rate(database_url: str, total: int) -> float:
                  "side": "D", "amount": 10_000},
                 {"entry_id": entry_id, "account_code": "2101", "member_number": 1,
                  "side": "C", "amount": 10_000}])
-            c.execute(insert(OutboxItem).values(seq=seq, kind="mirror_savings", payload="{}",
+            c.execute(insert(OutboxItem).values(seq=seq, ref=f"seq:{seq}", kind="mirror_savings",
+                                                payload="{}",
                                                 status="pending", attempts=0, created_at=now))
             c.execute(insert(IdempotencyRecord).values(scope="bench", key=f"raw-{seq}",
                                                        fingerprint="x", status_code=201,

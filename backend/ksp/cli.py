@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -28,47 +27,6 @@ app.add_typer(report_app, name="report")
 app.add_typer(staff_app, name="staff")
 app.add_typer(demo_app, name="demo")
 console = Console()
-
-
-def _exit_on_signal(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
-def _start_workers(factory: Any, runtime: ChainRuntime) -> Any:
-    """The chain mirror (outbox) and the anchor job, in background threads of this process.
-    Both wait out chain outages; neither ever blocks the ledger."""
-    from ksp.anchoring.service import AnchorWorker, deployed_registry
-    from ksp.chain.worker import OutboxThread, OutboxWorker
-
-    settings = runtime.settings
-    outbox = OutboxThread(OutboxWorker(factory, runtime.connect(), runtime.deployment,
-                                       settings.operator_private_key()))
-    outbox.start()
-    anchor = None
-    found = deployed_registry(settings)
-    if found:
-        anchor = AnchorWorker(factory, runtime.connect(), found[0], settings, from_block=found[1])
-        anchor.start()
-
-    def stop() -> None:
-        outbox.stop()
-        if anchor is not None:
-            anchor.stop()
-
-    return stop
-
-
-def _seed_demo_once(factory: Any, cipher: Any, var_dir: Path) -> None:
-    """First start: a demo cooperative, and staff passwords written to var/ (not the repo)."""
-    from ksp.demo import seed
-
-    passwords = seed(factory, cipher)
-    if passwords:
-        lines = [f"{user}: {password}" for user, password in passwords.items()]
-        credentials = var_dir / "demo-credentials.txt"
-        credentials.write_text("\n".join(lines) + "\n")
-        credentials.chmod(0o600)
-        console.print(f"Koperasi contoh dibuat; kata sandi staf di / passwords in {credentials}")
 
 
 @chain_app.command("up")
@@ -95,21 +53,23 @@ def chain_up() -> None:
 
 @chain_app.command("reconcile")
 def chain_reconcile() -> None:
-    """Compare on-chain savings tokens and membership with the ledger; exit 1 on drift."""
+    """Compare on-chain savings tokens and membership with the ledger; exit 1 on drift.
+    What the outbox has not sent yet is listed as pending, not as drift."""
     from ksp.bootstrap import open_database
     from ksp.savings.reconcile import reconcile
 
     settings = get_settings()
     runtime = ChainRuntime(settings)
     _engine, factory = open_database(settings)
-    w3 = runtime.connect()
-    with factory() as session:
-        drifts = reconcile(session, w3, runtime.read_deployment())
-    for d in drifts:
+    result = reconcile(factory, runtime.connect(), runtime.read_deployment())
+    for p in result.pending:
+        console.print(f"[yellow]anggota {p.member} {p.what}: menunggu antrean / pending in "
+                      f"the outbox: buku {p.ledger}, chain {p.chain}[/yellow]")
+    for d in result.drifts:
         console.print(f"[red]anggota {d.member} {d.what}: buku {d.ledger} ≠ chain {d.chain}[/red]")
-    if drifts:
+    if result.drifts:
         raise typer.Exit(1)
-    console.print("Tidak ada selisih / no drift.")
+    console.print(f"Tidak ada selisih / no drift ({len(result.pending)} menunggu / pending).")
 
 
 @chain_app.command("sync")
@@ -122,9 +82,11 @@ def chain_sync() -> None:
     runtime = ChainRuntime(settings)
     _engine, factory = open_database(settings)
     worker = OutboxWorker(factory, runtime.connect(), runtime.read_deployment(),
-                          settings.operator_private_key())
+                          settings.operator_private_key(),
+                          confirmation_depth=settings.confirmation_depth)
     report = worker.run_once()
     console.print(f"confirmed {report.confirmed}, repaired {report.repaired}, "
+                  f"finalized {report.finalized}, re-queued {report.reverted}, "
                   f"failed {report.failed}")
     if report.errors:
         console.print(f"[yellow]{report.errors[0]}[/yellow]")
@@ -214,43 +176,32 @@ def deploy() -> None:
 
 @app.command()
 def run() -> None:
-    """The whole system: chain (local Anvil unless KSP_RPC_URL), contracts, API and pages."""
-    import uvicorn
+    """The whole system on one machine: chain (local Anvil unless KSP_RPC_URL), contracts,
+    demo data, API and pages, and the chain workers."""
+    from ksp.system import run_all
 
-    # uvicorn re-raises SIGTERM after its shutdown; make that an exit we can clean up after.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-
-    from ksp.api.app import create_app
-
-    settings = get_settings()
-    runtime = ChainRuntime(settings)
-    runtime.start_local_chain()
-    try:
-        runtime.deploy(log=console.print)
-        web = create_app(settings, runtime)
-        _seed_demo_once(web.state.sessionmaker, web.state.cipher, settings.var_dir)
-        stop_workers = _start_workers(web.state.sessionmaker, runtime)
-        console.print(f"KSP berjalan di / running at http://{settings.host}:{settings.port}")
-        try:
-            uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
-        finally:
-            stop_workers()
-    finally:
-        runtime.stop()
+    run_all(get_settings(), console.print)
 
 
 @app.command()
-def serve(workers: int = typer.Option(1, help="uvicorn worker processes")) -> None:
-    """Only the API and pages, against KSP_DATABASE_URL and KSP_RPC_URL (no local chain)."""
-    import uvicorn
+def serve(workers: int = typer.Option(1, min=1, help="uvicorn worker processes")) -> None:
+    """Only the API and pages, against KSP_DATABASE_URL and KSP_RPC_URL; run `ksp worker`
+    beside it for the chain mirror and anchoring."""
+    from ksp.system import serve_api
 
-    from ksp.bootstrap import open_database
+    serve_api(get_settings(), workers)
 
-    settings = get_settings()
-    engine, _factory = open_database(settings)  # migrate once, before workers start
-    engine.dispose()
-    uvicorn.run("ksp.api.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=workers, log_level="warning")
+
+@app.command()
+def worker() -> None:
+    """The chain mirror (outbox) and the anchor job, until SIGTERM or Ctrl-C."""
+    from ksp.system import NotDeployed, run_worker
+
+    try:
+        run_worker(get_settings(), console.print)
+    except NotDeployed as exc:
+        console.print(f"[red]Kontrak belum dipasang / {exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 if __name__ == "__main__":

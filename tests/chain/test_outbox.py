@@ -66,8 +66,8 @@ def test_token_balances_equal_ledger_balances_after_deposits(world):
                          amount=5_000, on=DAY)
 
     checks = []
-    original_check = worker._already_done
-    worker._already_done = lambda item: checks.append(item) or original_check(item)
+    original_check = worker.already_done
+    worker.already_done = lambda item: checks.append(item) or original_check(item)
 
     report = worker.run_once()
 
@@ -78,7 +78,7 @@ def test_token_balances_equal_ledger_balances_after_deposits(world):
             ledger = savings.balances(session, number)
             assert token_balances(runtime, wallet) == {
                 1: ledger[Jenis.POKOK], 2: ledger[Jenis.WAJIB], 3: ledger[Jenis.SUKARELA]}
-        assert reconcile(session, runtime.connect(), runtime.deployment) == []
+    assert reconcile(factory, runtime.connect(), runtime.deployment).drifts == []
     roll = contract(runtime.connect(), runtime.deployment, "CoopMembers")
     assert all(roll.functions.isMember(w).call() for w in wallets)
 
@@ -95,7 +95,7 @@ def test_crash_after_send_before_record_does_not_double_mint(world):
     assert [i.kind for i in pending] == [OutboxKind.MIRROR_SAVINGS]
 
     # The worker sends, and dies before writing anything down.
-    signed = worker.sender.sign(worker._call_for(OutboxKind.MIRROR_SAVINGS, pending))
+    signed = worker.sender.sign(worker.call_for(pending))
     worker.sender.send(signed)
     worker.sender.wait(signed.tx_hash)
 
@@ -107,7 +107,7 @@ def test_crash_after_send_before_record_does_not_double_mint(world):
     assert token_balances(runtime, wallet)[3] == 70_000  # once, not twice
     with factory() as session:
         assert session.get(OutboxItem, pending[0].id).status is OutboxStatus.CONFIRMED
-        assert reconcile(session, runtime.connect(), runtime.deployment) == []
+    assert reconcile(factory, runtime.connect(), runtime.deployment).drifts == []
 
 
 def test_crash_after_record_before_send_is_resent_once(world):
@@ -120,8 +120,8 @@ def test_crash_after_record_before_send_is_resent_once(world):
         pending = list(session.scalars(select(OutboxItem).where(
             OutboxItem.status == OutboxStatus.PENDING)))
     # Recorded as sent, but the transaction never left the machine.
-    signed = worker.sender.sign(worker._call_for(OutboxKind.MIRROR_SAVINGS, pending))
-    worker._mark(pending, OutboxStatus.SENT, signed.tx_hash)
+    signed = worker.sender.sign(worker.call_for(pending))
+    worker._update(pending, status=OutboxStatus.SENT, tx_hash=signed.tx_hash)
 
     report = worker.run_once()
 
@@ -162,8 +162,7 @@ def test_chain_outage_delays_mirror_but_not_the_ledger(settings, tmp_path):
             clock.freeze(None)
 
         assert up.failed == 0 and up.confirmed == 3  # admit, pokok, sukarela
-        with factory() as session:
-            assert reconcile(session, runtime.connect(), runtime.deployment) == []
+        assert reconcile(factory, runtime.connect(), runtime.deployment).drifts == []
         assert token_balances(runtime, wallet) == {1: 100_000, 2: 0, 3: 25_000}
     finally:
         chain.stop()

@@ -43,6 +43,7 @@ from ksp.anchoring.outcomes import (
     rejected,
 )
 from ksp.chain import anchor_registry as registry
+from ksp.chain.finality import Finality
 from ksp.core import clock
 from ksp.core.db import transaction
 from ksp.core.settings import Settings
@@ -80,7 +81,7 @@ class AnchorJob:
         self.settings = settings
         self.from_block = from_block
         self.receipt_timeout = receipt_timeout
-        self.depth = settings.confirmation_depth
+        self._finality: Finality | None = None
 
     # --- the records ---------------------------------------------------------------------
 
@@ -103,11 +104,22 @@ class AnchorJob:
             .limit(1)
         ).first()
 
+    @property
+    def finality(self) -> Finality:
+        """When an anchor counts as final on this chain (the outbox uses the same rule)."""
+        if self._finality is None:
+            self._finality = Finality.for_chain(int(self.w3.eth.chain_id),
+                                                self.settings.confirmation_depth)
+        return self._finality
+
     def _is_final(self, block: int, head: int | None) -> bool:
-        if self.depth <= 0:
+        finality = self.finality
+        if finality.immediate:
             return True
+        if finality.use_finalized_tag:
+            return block <= finality.final_block(self.w3)
         head = self.w3.eth.block_number if head is None else head
-        return head - block >= self.depth
+        return head - block >= finality.depth
 
     def _place(self, session: Session, record: AnchorRecord, event: registry.AnchorEvent,
                head: int | None = None) -> None:
@@ -291,8 +303,8 @@ class AnchorJob:
         index, block = receipt.event.index, receipt.block
         wait_id = wait_en = ""
         if record.status == Status.INCLUDED:
-            wait_id = f"; final setelah {self.depth} blok"
-            wait_en = f"; final after {self.depth} blocks"
+            wait_id = f"; final setelah {self.finality.describe()}"
+            wait_en = f"; final after {self.finality.describe()}"
         return AnchorOutcome(
             Outcome.ANCHORED, tree_size=size, root=root, tx_hash=receipt.tx_hash,
             block=block, index=index,
@@ -443,16 +455,16 @@ class AnchorJob:
         return False
 
     def _finalize(self, report: RepairReport) -> None:
-        if self.depth <= 0:
+        if self.finality.immediate:
             return
-        head = self.w3.eth.block_number
+        final_block = self.finality.final_block(self.w3)
         chain_id = self.w3.eth.chain_id
         with transaction(self.factory) as session:
             for record in session.scalars(select(AnchorRecord).where(
                     AnchorRecord.chain_id == chain_id,
                     AnchorRecord.registry_address == self.address,
                     AnchorRecord.status == Status.INCLUDED,
-                    AnchorRecord.block_number <= head - self.depth,
+                    AnchorRecord.block_number <= final_block,
             ).order_by(AnchorRecord.tree_size)):
                 record.status = Status.CONFIRMED
                 report.finalized.append(record.tree_size)

@@ -1,6 +1,16 @@
-"""Chain writes wait here, written in the same DB transaction as the ledger entry they
-mirror; the worker sends them later. Each carries the log `seq` it mirrors, which the
-contracts refuse to apply twice."""
+"""Chain writes wait here, written in the same DB transaction as the fact they mirror;
+the worker sends them later.
+
+Each row carries a `ref`, the reference the contract uses to refuse a second application:
+`seq:<n>` for a ledger posting (whose log `seq` is also kept, as a foreign key), and
+whatever the kind needs otherwise (a ballot is no log entry). `ksp.chain.handlers` knows,
+per kind, how to send a batch and how to ask the chain whether a row already landed.
+
+Life of a row: PENDING -> SENT (tx hash recorded before it leaves) -> INCLUDED (receipt
+seen, block recorded) -> CONFIRMED (at the chain's confirmation depth). The worker keeps
+re-checking recent INCLUDED/CONFIRMED rows; one whose block the chain lost goes back to
+PENDING and is sent again.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +19,7 @@ import enum
 import json
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ksp.core import clock
@@ -19,7 +29,12 @@ from ksp.core.db import Base, BigId
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"  # in a transaction whose receipt we have not recorded yet
-    CONFIRMED = "confirmed"
+    INCLUDED = "included"  # receipt seen in a block that is not final yet
+    CONFIRMED = "confirmed"  # at the confirmation depth (still re-checked for a while)
+
+
+# Rows the mirror still owes the chain (reconcile counts them as "pending", not drift).
+OPEN_STATUSES = (OutboxStatus.PENDING, OutboxStatus.SENT, OutboxStatus.INCLUDED)
 
 
 class OutboxKind(enum.StrEnum):
@@ -32,14 +47,18 @@ class OutboxItem(Base):
     __tablename__ = "chain_outbox"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seq: Mapped[int] = mapped_column(ForeignKey("log_entries.seq"), index=True)
     kind: Mapped[OutboxKind] = mapped_column(Enum(OutboxKind, native_enum=False, length=32))
+    ref: Mapped[str] = mapped_column(String(80), index=True)
+    seq: Mapped[int | None] = mapped_column(ForeignKey("log_entries.seq"), index=True,
+                                            nullable=True)
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[OutboxStatus] = mapped_column(
         Enum(OutboxStatus, native_enum=False, length=16), default=OutboxStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    block_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
@@ -50,8 +69,19 @@ class OutboxItem(Base):
         return loaded
 
 
-def enqueue(session: Session, *, seq: int, kind: OutboxKind, data: dict[str, Any]) -> OutboxItem:
-    item = OutboxItem(seq=seq, kind=kind, payload=json.dumps(data, sort_keys=True),
+def seq_ref(seq: int) -> str:
+    return f"seq:{seq}"
+
+
+def enqueue(session: Session, *, kind: OutboxKind, data: dict[str, Any],
+            seq: int | None = None, ref: str | None = None) -> OutboxItem:
+    """Queues one chain write. A ledger posting passes its log `seq` (the ref follows from
+    it); anything else passes its own `ref`."""
+    if ref is None:
+        if seq is None:
+            raise ValueError("an outbox item needs a seq or a ref")
+        ref = seq_ref(seq)
+    item = OutboxItem(seq=seq, ref=ref, kind=kind, payload=json.dumps(data, sort_keys=True),
                       status=OutboxStatus.PENDING, attempts=0, created_at=clock.now())
     session.add(item)
     return item

@@ -51,11 +51,12 @@ class Settings(BaseSettings):
     pii_key: SecretStr | None = None
     # Signs session tokens.
     secret_key: SecretStr | None = None
+    # Blocks on top before a chain write counts as final. Unset: by chain (0 on the local
+    # Anvil, the `finalized` tag on Polygon and Ethereum, 64 elsewhere).
+    confirmation_depth: int | None = None
     # Anchor the log every N new entries or T minutes, whichever comes first.
     anchor_every_entries: int = 100
     anchor_every_minutes: int = 60
-    # Blocks on top of a chain write before it counts as final (0 on a local Anvil).
-    confirmation_depth: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
     # Request bodies: refused before parsing above this size or JSON nesting depth.

@@ -1,0 +1,63 @@
+"""One typed handler per outbox kind, registered here and nowhere else.
+
+A handler knows, for its kind: which contract it writes, how to build the call for a
+batch of rows, whether one row already landed (so a resend is skipped), and the batch
+key (rows with equal keys, next to each other in the queue, go in one transaction).
+A new kind (a RAT ballot, a proxy, a meeting) is a new module here plus one line in
+`HANDLERS`; the worker does not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from ksp.chain.outbox import OutboxItem, OutboxKind
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a row not yet on chain still owes a member's mirror (for reconcile): `what`
+    is "token:<id>" (a SavingsToken id) with its `delta`, or "membership"."""
+    member: int
+    what: str
+    delta: int = 0
+
+
+class OutboxHandler(Protocol):
+    kind: ClassVar[OutboxKind]
+    contract_name: ClassVar[str]
+    max_batch: ClassVar[int]
+
+    def batch_key(self, item: OutboxItem) -> Hashable:
+        """Rows with equal keys may share one transaction."""
+        ...
+
+    def build_call(self, contract: Any, items: Sequence[OutboxItem]) -> Any:
+        """The contract call that applies every row of the batch."""
+        ...
+
+    def already_applied(self, contract: Any, item: OutboxItem) -> bool:
+        """Asks the chain whether this row's effect is already there."""
+        ...
+
+    def owed(self, item: OutboxItem) -> Owed | None:
+        """What this row, while not confirmed, owes a member's mirror (None: nothing
+        reconcile compares, e.g. a ballot)."""
+        ...
+
+
+def _registry() -> dict[OutboxKind, OutboxHandler]:
+    from ksp.chain.handlers.members import AdmitMember, ExitMember
+    from ksp.chain.handlers.savings import MirrorSavings
+
+    handlers: list[OutboxHandler] = [AdmitMember(), ExitMember(), MirrorSavings()]
+    return {h.kind: h for h in handlers}
+
+
+HANDLERS: dict[OutboxKind, OutboxHandler] = _registry()
+
+
+def handler_for(kind: OutboxKind) -> OutboxHandler:
+    return HANDLERS[kind]
