@@ -303,7 +303,7 @@ class AnchorJob:
         index, block = receipt.event.index, receipt.block
         wait_id = wait_en = ""
         if record.status == Status.INCLUDED:
-            wait_id = f"; final setelah {self.finality.describe()}"
+            wait_id = f"; final setelah {self.finality.describe_id()}"
             wait_en = f"; final after {self.finality.describe()}"
         return AnchorOutcome(
             Outcome.ANCHORED, tree_size=size, root=root, tx_hash=receipt.tx_hash,

@@ -48,3 +48,6 @@ class Finality:
 
     def describe(self) -> str:
         return "finalized tag" if self.use_finalized_tag else f"{self.depth} blocks"
+
+    def describe_id(self) -> str:
+        return "tag finalized" if self.use_finalized_tag else f"{self.depth} blok"
