@@ -92,6 +92,8 @@ class Settings(BaseSettings):
                 )
                 if value is None
             ]
+            if "public_url" not in self.model_fields_set:
+                missing.append("KSP_PUBLIC_URL")  # sign-in messages must name the real site
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}; refusing defaults")
         return self
