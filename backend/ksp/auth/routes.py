@@ -186,7 +186,7 @@ def password(body: PasswordChange, request: Request, writer: StaffWriter, factor
 
 
 Username = Annotated[str, Path(min_length=1, max_length=64, description="Nama pengguna staf")]
-_ADMIN_ERRORS: Responses = {**SIGNED_IN, **WRITE,
+_ADMIN_ERRORS: Responses = {**SIGNED_IN, **WRITE, **INVALID,
                  403: _error("Hanya super admin / super admin only (forbidden)"),
                  404: _error("Pengguna staf tidak ditemukan / staff user not found "
                              "(unknown_staff)"),
