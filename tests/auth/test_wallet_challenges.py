@@ -146,3 +146,16 @@ def test_open_challenges_per_address_are_limited(settings, frozen):
     assert _challenge(client, new_wallet()).status_code == 201  # other addresses unaffected
     clock.freeze(frozen + dt.timedelta(seconds=301))
     assert _challenge(client, account).status_code == 201
+
+
+def test_challenges_per_client_ip_are_limited_whatever_the_address(settings, frozen):
+    client = KspClient(settings.model_copy(update={"wallet_challenge_ip_max": 3,
+                                                   "wallet_challenge_ip_window_seconds": 60}))
+    for _ in range(3):
+        assert _challenge(client, new_wallet()).status_code == 201
+    refused = _challenge(client, new_wallet())
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_challenges"
+    assert refused.headers["Retry-After"] == "60"
+    assert len(_stored(client)) == 3
+    clock.freeze(frozen + dt.timedelta(seconds=60))
+    assert _challenge(client, new_wallet()).status_code == 201

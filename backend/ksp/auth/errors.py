@@ -37,10 +37,8 @@ class TooManyAttempts(KspError):
 
 class TooManyChallenges(TooManyAttempts):
     code = "too_many_challenges"
-    message_id = ("Terlalu banyak tantangan dompet terbuka untuk alamat ini; "
-                  "coba lagi dalam {retry_after} detik.")
-    message_en = ("Too many open wallet challenges for this address; "
-                  "try again in {retry_after} seconds.")
+    message_id = "Terlalu banyak tantangan dompet; coba lagi dalam {retry_after} detik."
+    message_en = "Too many wallet challenges; try again in {retry_after} seconds."
 
 
 class WeakPassword(InvalidInput):

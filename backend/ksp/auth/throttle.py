@@ -44,6 +44,20 @@ def _row(session: Session, key: str, now: dt.datetime) -> LoginThrottle:
     return row
 
 
+def take(session: Session, key: str, *, limit: int, window_seconds: int,
+         error: type[TooManyAttempts] = TooManyAttempts) -> None:
+    """Counts one attempt for `key` in a fixed window, in the caller's transaction;
+    `error` (429, Retry-After until the window ends) once `limit` are used."""
+    now = clock.now()
+    row = _row(session, key, now)
+    window = dt.timedelta(seconds=window_seconds)
+    if now - aware(row.window_started_at) >= window:
+        row.attempts, row.window_started_at = 0, now
+    if row.attempts >= limit:
+        raise error(retry_after=seconds_until(aware(row.window_started_at) + window, now))
+    row.attempts += 1
+
+
 def admit(factory: sessionmaker[Session], settings: Settings, *, username: str,
           client_ip: str | None) -> None:
     """Counts one attempt for the client IP; 429 when the IP is over its limit or the
@@ -54,15 +68,9 @@ def admit(factory: sessionmaker[Session], settings: Settings, *, username: str,
                                 .where(LoginThrottle.key == _user_key(username)))
         if locked is not None and aware(locked) > now:
             raise TooManyAttempts(retry_after=seconds_until(locked, now))
-        if client_ip is None:
-            return
-        row = _row(session, f"ip:{client_ip}", now)
-        window = dt.timedelta(seconds=settings.login_ip_window_seconds)
-        if now - aware(row.window_started_at) >= window:
-            row.attempts, row.window_started_at = 0, now
-        if row.attempts >= settings.login_ip_max_attempts:
-            raise TooManyAttempts(retry_after=seconds_until(row.window_started_at + window, now))
-        row.attempts += 1
+        if client_ip is not None:
+            take(session, f"ip:{client_ip}", limit=settings.login_ip_max_attempts,
+                 window_seconds=settings.login_ip_window_seconds)
 
 
 def record_failure(factory: sessionmaker[Session], settings: Settings, *, username: str) -> None:
@@ -70,7 +78,7 @@ def record_failure(factory: sessionmaker[Session], settings: Settings, *, userna
     now = clock.now()
     period = dt.timedelta(seconds=settings.login_lockout_seconds)
     with transaction(factory) as session:
-        _sweep(session, settings, now)
+        sweep(session, settings, now)
         row = _row(session, _user_key(username), now)
         if now - aware(row.window_started_at) >= period:
             row.attempts, row.window_started_at, row.locked_until = 0, now, None
@@ -84,9 +92,10 @@ def record_success(factory: sessionmaker[Session], *, username: str) -> None:
         session.execute(delete(LoginThrottle).where(LoginThrottle.key == _user_key(username)))
 
 
-def _sweep(session: Session, settings: Settings, now: dt.datetime) -> None:
+def sweep(session: Session, settings: Settings, now: dt.datetime) -> None:
     """Deletes counters that no longer count, so guessed usernames do not pile up."""
-    longest = max(settings.login_lockout_seconds, settings.login_ip_window_seconds)
+    longest = max(settings.login_lockout_seconds, settings.login_ip_window_seconds,
+                  settings.wallet_challenge_ip_window_seconds)
     stale = now - dt.timedelta(seconds=longest)
     session.execute(delete(LoginThrottle).where(
         LoginThrottle.window_started_at < stale,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -69,11 +69,13 @@ def _summary(m: Member) -> dict[str, Any]:
 
 
 @router.post("/wallet/challenges", status_code=201)
-def wallet_challenge(body: ChallengeIn, session: SessionDep, settings: SettingsDep) -> Any:
+def wallet_challenge(body: ChallengeIn, session: SessionDep, settings: SettingsDep,
+                     request: Request) -> Any:
     """A message with a one-time nonce for the wallet to sign (link or sign-in)."""
     with session.begin():
-        challenge = wallet.issue_challenge(session, address=body.address, purpose=body.purpose,
-                                           settings=settings)
+        challenge = wallet.issue_challenge(
+            session, address=body.address, purpose=body.purpose, settings=settings,
+            client_ip=request.client.host if request.client else None)
     return {"message": challenge.message, "nonce": challenge.nonce,
             "expires_at": challenge.expires_at.isoformat()}
 

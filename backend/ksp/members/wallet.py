@@ -5,7 +5,8 @@ member's device.
 The message names this server as configured (`KSP_PUBLIC_URL`), never the request's Host
 header, and when it comes back its domain, URI, chain id, nonce and expiry are checked
 against the settings and the stored challenge. A challenge is deleted when used; expired
-ones are swept on the next issue; each address may hold only a few open ones."""
+ones are swept on the next issue; each address may hold only a few open ones, and each
+client IP may ask for only so many a minute."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from ksp.auth import throttle
 from ksp.auth.errors import TooManyChallenges
 from ksp.auth.throttle import aware, seconds_until
 from ksp.core import clock
@@ -45,7 +47,8 @@ def checksum(address: str) -> str:
 
 
 def issue_challenge(
-    session: Session, *, address: str, purpose: str, settings: Settings
+    session: Session, *, address: str, purpose: str, settings: Settings,
+    client_ip: str | None = None,
 ) -> WalletChallenge:
     if purpose not in STATEMENTS:
         raise InvalidInput(field="purpose", reason_id="tujuan tidak dikenal",
@@ -53,6 +56,12 @@ def issue_challenge(
     account = checksum(address)
     issued = clock.now()
     session.execute(delete(WalletChallenge).where(WalletChallenge.expires_at <= issued))
+    if client_ip is not None:  # new addresses are free to make, so the client is limited too
+        throttle.sweep(session, settings, issued)
+        throttle.take(session, f"challenge-ip:{client_ip}",
+                      limit=settings.wallet_challenge_ip_max,
+                      window_seconds=settings.wallet_challenge_ip_window_seconds,
+                      error=TooManyChallenges)
     open_count, first_expiry = session.execute(
         select(func.count(), func.min(WalletChallenge.expires_at))
         .where(WalletChallenge.address == account)).one()
