@@ -100,3 +100,12 @@ def test_throttle_rows_of_old_guesses_are_swept(settings, frozen):
     with http.app.state.sessionmaker() as session:
         keys = list(session.scalars(select(LoginThrottle.key)))
     assert sorted(keys) == ["ip:testclient", "user:terakhir"]
+
+
+def test_username_with_control_characters_is_422_not_500(db_settings):
+    client = KspClient(db_settings)
+    boss = client.staff(Role.SUPER_ADMIN)
+    reply = client.http.post(LOGIN, json={"username": "a\x00b", "password": "x"})
+    assert reply.status_code == 422 and reply.json()["code"] == "invalid_input"
+    path = client.post("/api/v1/auth/staff/a%00b/disable", {}, boss)
+    assert path.status_code == 422 and path.json()["code"] == "invalid_input"

@@ -63,10 +63,14 @@ WRITE: Responses = {400: _error("Header Idempotency-Key wajib / Idempotency-Key 
                      "(request_in_progress)")}
 
 
+# No control characters: PostgreSQL refuses NUL in text, and no username has them.
+USERNAME_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
 class StaffLogin(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(max_length=64)
+    username: str = Field(max_length=64, pattern=USERNAME_PATTERN)
     password: str = Field(max_length=PASSWORD_MAX_LENGTH)
 
 
@@ -185,7 +189,8 @@ def password(body: PasswordChange, request: Request, writer: StaffWriter, factor
         raise
 
 
-Username = Annotated[str, Path(min_length=1, max_length=64, description="Nama pengguna staf")]
+Username = Annotated[str, Path(min_length=1, max_length=64, pattern=USERNAME_PATTERN,
+                               description="Nama pengguna staf")]
 _ADMIN_ERRORS: Responses = {**SIGNED_IN, **WRITE, **INVALID,
                  403: _error("Hanya super admin / super admin only (forbidden)"),
                  404: _error("Pengguna staf tidak ditemukan / staff user not found "
