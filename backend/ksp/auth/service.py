@@ -116,15 +116,19 @@ def _staff(session: Session, username: str, *, lock: bool = False) -> StaffUser:
     return user
 
 
-def authenticate_staff(session: Session, *, username: str, password: str) -> Principal:
-    user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+def authenticate_staff(factory: sessionmaker[Session], *, username: str,
+                       password: str) -> Principal:
+    with factory() as session:  # closed before the slow hash: SQLite has one writer
+        user = session.execute(select(StaffUser.password_hash, StaffUser.active,
+                                      StaffUser.role, StaffUser.session_epoch)
+                               .where(StaffUser.username == username)).first()
     if user is None or not user.active:
         # Same work as a real check, so response time does not reveal which usernames exist.
         _verify(_DUMMY_HASH, password)
         raise BadCredentials()
     if not _verify(user.password_hash, password):
         raise BadCredentials()
-    return Principal(subject=user.username, role=user.role, epoch=user.session_epoch)
+    return Principal(subject=username, role=user.role, epoch=user.session_epoch)
 
 
 def login_staff(factory: sessionmaker[Session], settings: Settings, *, username: str,
@@ -132,8 +136,7 @@ def login_staff(factory: sessionmaker[Session], settings: Settings, *, username:
     """Password sign-in behind the throttle: 429 while locked or over the IP limit."""
     throttle.admit(factory, settings, username=username, client_ip=client_ip)
     try:
-        with factory() as session:
-            principal = authenticate_staff(session, username=username, password=password)
+        principal = authenticate_staff(factory, username=username, password=password)
     except BadCredentials:
         throttle.record_failure(factory, settings, username=username)
         raise
