@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksp.audit import service as audit
 from ksp.auth.models import Role
-from ksp.auth.service import create_staff
+from ksp.auth.service import create_staff, set_staff_active
 from ksp.bootstrap import open_database
 from ksp.coop.service import adart_at
 from ksp.core import clock
@@ -204,6 +204,21 @@ def staff_add(username: str, role: Role) -> None:
     _write("staff add", lambda s: create_staff(s, username=username, password=password,
                                                role=role))
     console.print(f"{username} ({role.value}) dibuat / created.")
+
+
+@staff_app.command("disable")
+def staff_disable(username: str) -> None:
+    """Nonaktifkan akun staf: tidak bisa masuk, dan semua tokennya langsung mati."""
+    _write(f"staff disable {username}",
+           lambda s: set_staff_active(s, username, active=False))
+    console.print(f"{username} dinonaktifkan / disabled.")
+
+
+@staff_app.command("enable")
+def staff_enable(username: str) -> None:
+    """Aktifkan lagi akun staf (token lama tetap tidak berlaku)."""
+    _write(f"staff enable {username}", lambda s: set_staff_active(s, username, active=True))
+    console.print(f"{username} diaktifkan lagi / enabled again.")
 
 
 @demo_app.command("seed")

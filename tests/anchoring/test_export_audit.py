@@ -598,9 +598,39 @@ def http(world):
 
     client = TestClient(create_app(world.settings))
     secret = world.settings.secret_key_bytes()
+    wallets: dict[int, str] = {}
+
+    def account(role: Role, member: int | None) -> str | None:
+        """Tokens are checked against their account on each request: make it exist."""
+        import datetime as dt
+
+        from eth_account import Account
+        from sqlalchemy import select
+
+        from ksp.auth.models import StaffUser
+        from ksp.auth.service import create_staff
+        from ksp.members.models import Member, MemberStatus
+
+        with transaction(world.factory) as session:
+            if member is None:
+                if session.scalars(select(StaffUser).where(
+                        StaffUser.username == role.value)).first() is None:
+                    create_staff(session, username=role.value, role=role,
+                                 password="uji-jejak-audit-kuat-42")
+                return None
+            if member not in wallets:
+                wallets[member] = Account.create().address
+                session.add(Member(
+                    number=member, name=f"Anggota {member}", birth_date=dt.date(1990, 1, 1),
+                    occupation="Petani", nik_encrypted=b"-", nik_lookup=f"uji-{member}",
+                    phone_encrypted=b"-", address_encrypted=b"-",
+                    wallet_address=wallets[member], status=MemberStatus.ANGGOTA,
+                    registered_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)))
+            return wallets[member]
 
     def token(role: Role, member: int | None = None) -> dict[str, str]:
-        principal = Principal(subject=str(member or role.value), role=role, member_number=member)
+        principal = Principal(subject=str(member or role.value), role=role, member_number=member,
+                              wallet=account(role, member))
         return {"Authorization": f"Bearer {issue_token(principal, secret)}"}
 
     return client, token

@@ -14,24 +14,15 @@ from ksp.api.health import router as health_router
 from ksp.api.openapi import document_routes
 from ksp.api.pages import install_pages
 from ksp.auth.routes import router as auth_router
-from ksp.auth.service import BadCredentials
 from ksp.bootstrap import open_database
 from ksp.chain.routes import config_router
 from ksp.chain.runtime import ChainRuntime
 from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
-from ksp.core.errors import InvalidInput, KspError
 from ksp.core.settings import Settings, get_settings
 from ksp.ledger.routes import router as ledger_router
-from ksp.members.errors import WalletProofInvalid
 from ksp.members.routes import router as members_router
 from ksp.savings.routes import router as savings_router
-
-# The auth routes (ksp.auth.routes) declare no responses themselves: their errors here.
-AUTH_ERRORS: dict[str, tuple[type[KspError], ...]] = {
-    "/api/v1/auth/login": (BadCredentials,),
-    "/api/v1/auth/wallet": (WalletProofInvalid, InvalidInput),
-}
 
 
 def create_app(settings: Settings | None = None, chain: ChainRuntime | None = None) -> FastAPI:
@@ -57,7 +48,7 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.include_router(anchoring_router)
     app.include_router(config_router(TOKEN_ID_BY_JENIS))
     install_pages(app)  # last: the wallet page and /static never shadow an API route
-    document_routes(app, extra=AUTH_ERRORS)
+    document_routes(app)
     # Added last = outermost: the headers go on the guard's refusals too.
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes,
                        max_json_depth=settings.max_json_depth)

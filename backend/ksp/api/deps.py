@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksp.audit import service as audit
 from ksp.auth.models import Role
-from ksp.auth.service import Principal, read_token
+from ksp.auth.service import Principal, session_principal
 from ksp.core.crypto import PiiCipher
 from ksp.core.errors import Forbidden, IdempotencyKeyRequired, InvalidInput, Unauthenticated
 from ksp.core.idempotency import fingerprint, run_idempotent
@@ -46,11 +46,15 @@ CipherDep = Annotated[PiiCipher, Depends(get_cipher)]
 
 
 def current_principal(
-    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+    settings: SettingsDep, factory: FactoryDep,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    if not authorization or not authorization.startswith("Bearer "):
+    """The token's holder, if the token is genuine and its account still stands (one
+    indexed lookup per request: exited members and disabled staff are out at once)."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():  # the scheme is case-insensitive
         raise Unauthenticated()
-    return read_token(authorization.removeprefix("Bearer ").strip(), settings.secret_key_bytes())
+    return session_principal(factory, token.strip(), settings.secret_key_bytes())
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -66,7 +66,9 @@ def _reason(error: dict[str, object]) -> tuple[str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KspError)
     async def _ksp_error(_request: Request, exc: KspError) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status)
+        # Some errors carry headers (429: Retry-After).
+        return JSONResponse(exc.to_json(), status_code=exc.status,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, Field
 
 from ksp.api.errors import BodyTooDeep, BodyTooLarge, DuplicateKey, InvalidJson, InvalidUtf8
+from ksp.auth.errors import SessionEnded
 from ksp.core.errors import (
     Forbidden,
     IdempotencyKeyRequired,
@@ -48,6 +49,9 @@ class ErrorBody(BaseModel):
 
 
 ResponsesDict = dict[int | str, dict[str, Any]]
+RETRY_AFTER = {"Retry-After": {"description": "Detik sampai boleh mencoba lagi / seconds "
+                                              "until a retry is allowed",
+                               "schema": {"type": "integer"}}}
 
 
 def error_responses(*errors: type[KspError]) -> ResponsesDict:
@@ -59,6 +63,8 @@ def error_responses(*errors: type[KspError]) -> ResponsesDict:
             "x-codes": []})
         if error.code not in entry["x-codes"]:
             entry["x-codes"].append(error.code)
+        if error.status == 429:
+            entry["headers"] = RETRY_AFTER
         entry["description"] = "Kode / codes: " + ", ".join(f"`{c}`" for c in entry["x-codes"])
     return responses
 
@@ -101,7 +107,7 @@ def _shared_errors(route: APIRoute) -> list[type[KspError]]:
     if route.body_field is not None:
         errors.extend(BODY_ERRORS)
     if _uses(route, _PRINCIPAL):
-        errors.append(Unauthenticated)
+        errors.extend((Unauthenticated, SessionEnded))
     if _uses(route, _ROLE_CHECK):
         errors.append(Forbidden)
     if _uses(route, _WRITER):
@@ -109,7 +115,8 @@ def _shared_errors(route: APIRoute) -> list[type[KspError]]:
     return errors
 
 
-def document_routes(app: FastAPI, extra: dict[str, tuple[type[KspError], ...]]) -> None:
+def document_routes(app: FastAPI, extra: dict[str, tuple[type[KspError], ...]] | None = None
+                    ) -> None:
     """Makes `app.openapi()` document the shared errors of every route and the bearer
     scheme. `extra` names the errors of routes defined elsewhere that cannot say so
     themselves, keyed by path."""
@@ -120,7 +127,7 @@ def document_routes(app: FastAPI, extra: dict[str, tuple[type[KspError], ...]]) 
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue
         path = str(context.path_format)
-        errors = [*extra.get(path, ()), *_shared_errors(route)]
+        errors = [*(extra or {}).get(path, ()), *_shared_errors(route)]
         for method in route.methods or ():
             added[(path, method.lower())] = error_responses(*errors)
             if _uses(route, _PRINCIPAL):

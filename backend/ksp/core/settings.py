@@ -10,8 +10,9 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -62,6 +63,28 @@ class Settings(BaseSettings):
     # Request bodies: refused before parsing above this size or JSON nesting depth.
     max_body_bytes: int = 1_048_576
     max_json_depth: int = 32
+    # Where members reach this server; the wallet sign-in message names this domain and URI
+    # (never the request's Host header, which a look-alike site controls).
+    public_url: str = "http://127.0.0.1:8000"
+    # Sign-in throttling, counted in the database so every API worker process shares it.
+    login_max_failures: int = Field(5, ge=1)  # per username, then a lockout
+    login_lockout_seconds: int = Field(900, ge=1)
+    login_ip_max_attempts: int = Field(30, ge=1)  # per client IP per window
+    login_ip_window_seconds: int = Field(300, ge=1)
+    # Wallet challenges: how long a nonce lives, and how many may be open per address.
+    wallet_challenge_ttl_seconds: int = Field(600, ge=10)
+    wallet_challenge_max_open: int = Field(5, ge=1)
+    # ... and how many one client IP may ask for per window (any addresses).
+    wallet_challenge_ip_max: int = Field(30, ge=1)
+    wallet_challenge_ip_window_seconds: int = Field(60, ge=1)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_an_origin(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("KSP_PUBLIC_URL must be like https://ksp.example.id")
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -78,6 +101,8 @@ class Settings(BaseSettings):
                 )
                 if value is None
             ]
+            if "public_url" not in self.model_fields_set:
+                missing.append("KSP_PUBLIC_URL")  # sign-in messages must name the real site
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}; refusing defaults")
         return self
@@ -85,6 +110,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def public_domain(self) -> str:
+        """The host[:port] that sign-in messages name (EIP-4361 `domain`)."""
+        return urlsplit(self.public_url).netloc
 
     @property
     def local_chain(self) -> bool:

@@ -48,5 +48,5 @@ class WalletChallenge(Base):
     address: Mapped[str] = mapped_column(String(42), index=True)
     purpose: Mapped[str] = mapped_column(String(16))  # "link" or "login"
     message: Mapped[str] = mapped_column(String(1000))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Used and expired challenges are deleted, so only open ones exist.
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

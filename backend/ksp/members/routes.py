@@ -20,6 +20,7 @@ from ksp.api.deps import (
 )
 from ksp.api.openapi import error_responses
 from ksp.api.types import HumanText, Tanggal
+from ksp.auth.errors import TooManyChallenges
 from ksp.auth.service import READ_ALL, WRITE
 from ksp.core import clock
 from ksp.core.errors import Forbidden
@@ -121,27 +122,30 @@ def _summary(m: Member) -> dict[str, Any]:
             "exited_on": m.exited_on.isoformat() if m.exited_on else None}
 
 
-@router.post("/wallet/challenges", status_code=201, response_model=Challenge)
+@router.post("/wallet/challenges", status_code=201, response_model=Challenge,
+             responses=error_responses(TooManyChallenges))
 def wallet_challenge(body: ChallengeIn, session: SessionDep, request: Request,
                      settings: SettingsDep) -> Any:
     """A message with a one-time nonce for the wallet to sign (link or sign-in)."""
-    domain = request.url.netloc or f"{settings.host}:{settings.port}"
     with session.begin():
-        challenge = wallet.issue_challenge(session, address=body.address, purpose=body.purpose,
-                                           domain=domain, chain_id=settings.chain_id)
+        challenge = wallet.issue_challenge(
+            session, address=body.address, purpose=body.purpose, settings=settings,
+            client_ip=request.client.host if request.client else None)
     return {"message": challenge.message, "nonce": challenge.nonce,
             "expires_at": challenge.expires_at.isoformat()}
 
 
 @router.post("/members", status_code=201, response_model=MemberSummary,
              responses=error_responses(InvalidNik, DuplicateNik, *WALLET_ERRORS))
-def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep) -> Any:
+def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep,
+             settings: SettingsDep) -> Any:
     """Pendaftaran calon anggota. The member becomes anggota once simpanan pokok is paid."""
     def act(session: Any) -> tuple[int, Any, int | None]:
         address = None
         if body.wallet is not None:
             address = wallet.consume_challenge(session, message=body.wallet.message,
-                                               signature=body.wallet.signature, purpose="link")
+                                               signature=body.wallet.signature, purpose="link",
+                                               settings=settings)
         member = service.register(session, cipher, service.Registration(
             nik=body.nik, name=body.name, birth_date=body.birth_date, address=body.address,
             phone=body.phone, occupation=body.occupation), wallet_address=address)
@@ -152,12 +156,14 @@ def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep) -> Any:
 
 @router.post("/members/{number}/wallet", status_code=200, response_model=MemberSummary,
              responses=error_responses(UnknownMember, WalletAlreadyLinked, *WALLET_ERRORS))
-def link_wallet(number: MemberNumber, body: WalletProof, writer: TellerWriter) -> Any:
+def link_wallet(number: MemberNumber, body: WalletProof, writer: TellerWriter,
+                settings: SettingsDep) -> Any:
     """Links a wallet whose owner signed a `link` challenge."""
     def act(session: Any) -> tuple[int, Any, int | None]:
         member = service.get_member(session, number, lock=True)
         address = wallet.consume_challenge(session, message=body.message,
-                                           signature=body.signature, purpose="link")
+                                           signature=body.signature, purpose="link",
+                                           settings=settings)
         seq = service.link_wallet(session, member, address)
         return 200, _summary(member), seq
 

@@ -1,6 +1,12 @@
 """Proof of wallet ownership: the server issues a nonce, the wallet signs an EIP-4361
 style message containing it, the server recovers the signer. The key never leaves the
-member's device."""
+member's device.
+
+The message names this server as configured (`KSP_PUBLIC_URL`), never the request's Host
+header, and when it comes back its domain, URI, chain id, nonce and expiry are checked
+against the settings and the stored challenge. A challenge is deleted when used; expired
+ones are swept on the next issue; each address may hold only a few open ones, and each
+client IP may ask for only so many a minute."""
 
 from __future__ import annotations
 
@@ -10,20 +16,27 @@ import secrets
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from ksp.auth import throttle
+from ksp.auth.errors import TooManyChallenges
+from ksp.auth.throttle import aware, seconds_until
 from ksp.core import clock
 from ksp.core.errors import InvalidInput
+from ksp.core.settings import Settings
 from ksp.members.errors import WalletProofInvalid
 from ksp.members.models import WalletChallenge
 
-CHALLENGE_TTL = dt.timedelta(minutes=10)
 STATEMENTS = {
     "link": "Saya membuktikan bahwa dompet ini milik saya untuk keanggotaan koperasi. / "
     "I prove this wallet is mine for my cooperative membership.",
     "login": "Masuk ke KSP. / Sign in to the KSP.",
 }
+_PREAMBLE = " wants you to sign in with your Ethereum account:"
+_FIELD = re.compile(r"^(URI|Version|Chain ID|Nonce|Issued At|Expiration Time): (.*)$",
+                    re.MULTILINE)
 
 
 def checksum(address: str) -> str:
@@ -34,19 +47,34 @@ def checksum(address: str) -> str:
 
 
 def issue_challenge(
-    session: Session, *, address: str, purpose: str, domain: str, chain_id: int
+    session: Session, *, address: str, purpose: str, settings: Settings,
+    client_ip: str | None = None,
 ) -> WalletChallenge:
     if purpose not in STATEMENTS:
         raise InvalidInput(field="purpose", reason_id="tujuan tidak dikenal",
                            reason_en="unknown purpose")
     account = checksum(address)
-    nonce = secrets.token_hex(16)
     issued = clock.now()
-    expires = issued + CHALLENGE_TTL
+    session.execute(delete(WalletChallenge).where(WalletChallenge.expires_at <= issued))
+    if client_ip is not None:  # new addresses are free to make, so the client is limited too
+        throttle.sweep(session, settings, issued)
+        throttle.take(session, f"challenge-ip:{client_ip}",
+                      limit=settings.wallet_challenge_ip_max,
+                      window_seconds=settings.wallet_challenge_ip_window_seconds,
+                      error=TooManyChallenges)
+    open_count, first_expiry = session.execute(
+        select(func.count(), func.min(WalletChallenge.expires_at))
+        .where(WalletChallenge.address == account)).one()
+    # Soft under concurrency (two requests may both see max-1); it bounds storage, which
+    # is what it is for.
+    if open_count >= settings.wallet_challenge_max_open:
+        raise TooManyChallenges(retry_after=seconds_until(first_expiry, issued))
+    nonce = secrets.token_hex(16)
+    expires = issued + dt.timedelta(seconds=settings.wallet_challenge_ttl_seconds)
     message = (
-        f"{domain} wants you to sign in with your Ethereum account:\n{account}\n\n"
-        f"{STATEMENTS[purpose]}\n\nURI: http://{domain}\nVersion: 1\nChain ID: {chain_id}\n"
-        f"Nonce: {nonce}\nIssued At: {issued.isoformat()}\n"
+        f"{settings.public_domain}{_PREAMBLE}\n{account}\n\n"
+        f"{STATEMENTS[purpose]}\n\nURI: {settings.public_url}\nVersion: 1\n"
+        f"Chain ID: {settings.chain_id}\nNonce: {nonce}\nIssued At: {issued.isoformat()}\n"
         f"Expiration Time: {expires.isoformat()}"
     )
     challenge = WalletChallenge(nonce=nonce, address=account, purpose=purpose, message=message,
@@ -60,19 +88,46 @@ def _reject(reason_id: str, reason_en: str) -> WalletProofInvalid:
     return WalletProofInvalid(reason_id=reason_id, reason_en=reason_en)
 
 
-def consume_challenge(session: Session, *, message: str, signature: str, purpose: str) -> str:
-    """Returns the proven address; the nonce cannot be used again."""
-    match = re.search(r"^Nonce: ([0-9a-f]{32})$", message or "", re.MULTILINE)
-    if not match:
+def _fields(message: str) -> dict[str, str]:
+    domain, _, _rest = message.partition("\n")
+    if not domain.endswith(_PREAMBLE):
+        raise _reject("format pesan tidak dikenal", "not a sign-in message")
+    fields = {"domain": domain.removesuffix(_PREAMBLE)}
+    for key, value in _FIELD.findall(message):
+        if key in fields:
+            raise _reject(f"kolom {key} ganda", f"{key} appears twice")
+        fields[key] = value
+    return fields
+
+
+def _check_origin(fields: dict[str, str], settings: Settings) -> None:
+    """The message must name this server and chain, whoever served the challenge."""
+    if fields["domain"] != settings.public_domain:
+        raise _reject("pesan untuk domain lain", "message names another domain")
+    if fields.get("URI") != settings.public_url:
+        raise _reject("pesan untuk alamat (URI) lain", "message names another URI")
+    if fields.get("Chain ID") != str(settings.chain_id):
+        raise _reject("pesan untuk jaringan (chain) lain", "message names another chain")
+
+
+def consume_challenge(session: Session, *, message: str, signature: str, purpose: str,
+                      settings: Settings) -> str:
+    """Returns the proven address; the challenge is deleted, so it cannot be used again."""
+    fields = _fields(message or "")
+    _check_origin(fields, settings)
+    nonce = fields.get("Nonce", "")
+    if not re.fullmatch(r"[0-9a-f]{32}", nonce):
         raise _reject("pesan tanpa nonce", "message has no nonce")
-    challenge = session.get(WalletChallenge, match.group(1), with_for_update=True)
+    challenge = session.get(WalletChallenge, nonce, with_for_update=True)
     if challenge is None or challenge.purpose != purpose or challenge.message != message:
-        raise _reject("nonce tidak dikenal", "unknown nonce")
-    if challenge.used_at is not None:
-        raise _reject("nonce sudah dipakai", "nonce already used")
-    expires = challenge.expires_at
-    if expires.tzinfo is None:  # SQLite returns naive datetimes
-        expires = expires.replace(tzinfo=dt.UTC)
+        raise _reject("nonce tidak dikenal atau sudah dipakai", "unknown or already used nonce")
+    expires = aware(challenge.expires_at)
+    try:
+        stated_expiry = dt.datetime.fromisoformat(fields.get("Expiration Time", ""))
+    except ValueError:
+        stated_expiry = None
+    if stated_expiry != expires:
+        raise _reject("masa berlaku pesan diubah", "expiry in the message was changed")
     if clock.now() > expires:
         raise _reject("nonce kedaluwarsa", "nonce expired")
     try:
@@ -81,5 +136,6 @@ def consume_challenge(session: Session, *, message: str, signature: str, purpose
         raise _reject("tanda tangan rusak", "malformed signature") from exc
     if signer != challenge.address:
         raise _reject("penanda tangan bukan pemilik alamat", "signer is not the address owner")
-    challenge.used_at = clock.now()
+    session.delete(challenge)
+    session.flush()
     return challenge.address
