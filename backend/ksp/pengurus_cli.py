@@ -1,10 +1,13 @@
-"""CLI commands for the pengurus: members, savings, reports, staff, demo data."""
+"""CLI commands for the pengurus: members, savings, reports, staff, demo data.
+
+Every write names who acts (`--as USERNAME` or KSP_ACTOR), an active staff account whose
+role may do it, and leaves an audit row like the API's. User errors end in a bilingual
+message and exit code 2 (see `ksp.cli.KspGroup`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
@@ -14,17 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ksp.audit import service as audit
-from ksp.auth.models import Role
-from ksp.auth.service import create_staff
+from ksp.auth.models import Role, StaffUser
+from ksp.auth.service import WRITE, create_staff
 from ksp.bootstrap import open_database
 from ksp.coop.service import adart_at
 from ksp.core import clock
 from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
-from ksp.core.errors import KspError
-from ksp.core.money import format_rupiah
+from ksp.core.errors import Forbidden, KspError
+from ksp.core.money import format_rupiah, parse_rupiah
 from ksp.core.settings import get_settings
-from ksp.ledger import reports
+from ksp.ledger import dates, reports
 from ksp.members import service as members
 from ksp.members.models import Member
 from ksp.savings import service as savings
@@ -44,18 +47,59 @@ def _db() -> tuple[sessionmaker[Session], PiiCipher]:
     return factory, PiiCipher(settings.pii_key_bytes())
 
 
-def _write(action: str, work: Callable[[Session], Any]) -> Any:
-    """One transaction with its audit row; errors print bilingually and exit 2."""
+class ActorRequired(KspError):
+    code = "actor_required"
+    status = 401
+    message_id = ("Sebutkan siapa yang bertindak: --as NAMA_PENGGUNA (atau KSP_ACTOR), akun staf "
+                  "yang aktif.")
+    message_en = "Say who is acting: --as USERNAME (or KSP_ACTOR), an active staff account."
+
+
+class UnknownActor(KspError):
+    code = "unknown_actor"
+    status = 401
+    message_id = "Tidak ada akun staf aktif bernama {username}."
+    message_en = "No active staff account named {username}."
+
+
+class ActorNotAllowed(Forbidden):
+    code = "actor_not_allowed"
+    message_id = "{username} ({role}) tidak berwenang untuk: {action}."
+    message_en = "{username} ({role}) may not do: {action}."
+
+
+ActorOption = typer.Option(None, "--as", envvar="KSP_ACTOR", show_envvar=True,
+                           help="Staf yang bertindak / acting staff username")
+ReasonOption = typer.Option(None, "--alasan",
+                            help="Alasan, wajib bila tanggal sebelum hari ini / "
+                                 "reason, required for a date before today")
+TanggalOption = typer.Option(None, formats=["%Y-%m-%d"], help="YYYY-MM-DD")
+
+
+def _acting(session: Session, username: str | None, roles: Sequence[Role],
+            action: str) -> StaffUser:
+    if not username:
+        raise ActorRequired()
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+    if user is None or not user.active:
+        raise UnknownActor(username=username)
+    if user.role not in roles:
+        raise ActorNotAllowed(username=username, role=user.role.value, action=action)
+    return user
+
+
+def _write(action: str, work: Callable[[Session], Any], *, actor: str | None,
+           roles: Sequence[Role] = WRITE) -> Any:
+    """One transaction: the actor's check, the work and its audit row."""
     factory, _cipher = _db()
-    try:
-        with transaction(factory) as session:
-            result = work(session)
-            audit.record(session, actor=f"cli:{getpass.getuser()}", role="pengurus-cli",
-                         action=action, status_code=200)
-            return result
-    except KspError as exc:
-        console.print(f"[red]{exc.render_id()}[/red]\n[dim]{exc.render_en()}[/dim]")
-        raise typer.Exit(2) from exc
+    with transaction(factory) as session:
+        user = _acting(session, actor, roles, action)
+        result = work(session)
+        seq = getattr(result, "seq", None)
+        audit.record(session, actor=user.username, role=user.role.value,
+                     action=f"cli: {action}", status_code=200,
+                     log_seq=seq if isinstance(seq, int) else None)
+        return result
 
 
 def _rp(amount: int) -> str:
@@ -79,46 +123,57 @@ def member_list() -> None:
 def member_add(nik: str = typer.Option(...), name: str = typer.Option(...),
                birth_date: dt.datetime = typer.Option(..., formats=["%Y-%m-%d"]),
                address: str = typer.Option(...), phone: str = typer.Option(...),
-               occupation: str = typer.Option(...)) -> None:
+               occupation: str = typer.Option(...),
+               actor: str | None = ActorOption) -> None:
     """Daftarkan calon anggota."""
     _factory, cipher = _db()
     member = _write("member add", lambda s: members.register(s, cipher, members.Registration(
         nik=nik, name=name, birth_date=birth_date.date(), address=address, phone=phone,
-        occupation=occupation)))
+        occupation=occupation)), actor=actor)
     console.print(f"Calon anggota no. {member.number} terdaftar / registered.")
 
 
 @member_app.command("exit")
-def member_exit(number: int) -> None:
+def member_exit(number: int, tanggal: dt.datetime | None = TanggalOption,
+                alasan: str | None = ReasonOption, actor: str | None = ActorOption) -> None:
     """Anggota keluar: simpanan dikembalikan."""
-    paid = _write("member exit", lambda s: savings.exit_member(s, member_number=number,
-                                                                on=clock.today()))
+    on = _date(tanggal)
+    paid = _write("member exit", lambda s: savings.exit_member(
+        s, member_number=number, on=on, reason=alasan), actor=actor)
     console.print(f"Dibayarkan / paid out: {_rp(sum(paid.values()))}")
 
 
-def _movement(kind: str, number: int, jenis: Jenis, amount: int, tanggal: dt.datetime | None
-              ) -> None:
-    on = tanggal.date() if tanggal else clock.today()
+def _movement(kind: str, number: int, jenis: Jenis, amount_text: str,
+              tanggal: dt.datetime | None, alasan: str | None, actor: str | None) -> None:
+    amount = parse_rupiah(amount_text)
+    on = _date(tanggal)
     fn = savings.deposit if kind == "deposit" else savings.withdraw
     m = _write(f"savings {kind}", lambda s: fn(s, member_number=number, jenis=jenis,
-                                               amount=amount, on=on))
+                                               amount=amount, on=on, reason=alasan),
+               actor=actor)
     console.print(f"seq {m.seq}: {jenis.value} {_rp(m.amount)} → saldo {_rp(m.balance)}")
 
 
+AmountArgument = typer.Argument(..., metavar="JUMLAH",
+                                help="Rupiah: 50.000, Rp 50.000 atau 50000")
+
+
 @savings_app.command("deposit")
-def savings_deposit(number: int, jenis: Jenis, amount: int,
-                    tanggal: dt.datetime | None = typer.Option(None, formats=["%Y-%m-%d"])
-                    ) -> None:
+def savings_deposit(number: int, jenis: Jenis, amount: str = AmountArgument,
+                    tanggal: dt.datetime | None = TanggalOption,
+                    alasan: str | None = ReasonOption,
+                    actor: str | None = ActorOption) -> None:
     """Setoran simpanan."""
-    _movement("deposit", number, jenis, amount, tanggal)
+    _movement("deposit", number, jenis, amount, tanggal, alasan, actor)
 
 
 @savings_app.command("withdraw")
-def savings_withdraw(number: int, amount: int,
-                     tanggal: dt.datetime | None = typer.Option(None, formats=["%Y-%m-%d"])
-                     ) -> None:
+def savings_withdraw(number: int, amount: str = AmountArgument,
+                     tanggal: dt.datetime | None = TanggalOption,
+                     alasan: str | None = ReasonOption,
+                     actor: str | None = ActorOption) -> None:
     """Penarikan simpanan sukarela."""
-    _movement("withdraw", number, Jenis.SUKARELA, amount, tanggal)
+    _movement("withdraw", number, Jenis.SUKARELA, amount, tanggal, alasan, actor)
 
 
 @savings_app.command("statement")
@@ -135,7 +190,8 @@ def savings_statement(number: int) -> None:
 
 
 def _date(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else clock.today()
+    """A date typed at the terminal, under the same 1900..2100 rule as the API."""
+    return dates.check_range(value.date()) if value else clock.today()
 
 
 DateOption = typer.Option(None, "--date", formats=["%Y-%m-%d"], help="YYYY-MM-DD")
@@ -198,11 +254,22 @@ def report_phu(date: dt.datetime | None = DateOption) -> None:
 
 
 @staff_app.command("add")
-def staff_add(username: str, role: Role) -> None:
-    """Tambah pengguna staf; kata sandi diminta di terminal."""
+def staff_add(username: str, role: Role, actor: str | None = ActorOption) -> None:
+    """Tambah pengguna staf; kata sandi diminta di terminal. Tanpa --as hanya untuk akun
+    pertama / without --as only for the very first account."""
+    factory, _cipher = _db()
+    with factory() as session:
+        first = session.scalars(select(StaffUser.id)).first() is None
     password = typer.prompt("Kata sandi / password", hide_input=True, confirmation_prompt=True)
-    _write("staff add", lambda s: create_staff(s, username=username, password=password,
-                                               role=role))
+    if first and not actor:
+        with transaction(factory) as session:
+            create_staff(session, username=username, password=password, role=role)
+            audit.record(session, actor=username, role=role.value,
+                         action="cli: staff add (first account)", status_code=200)
+    else:
+        _write("staff add", lambda s: create_staff(s, username=username, password=password,
+                                                   role=role),
+               actor=actor, roles=(Role.SUPER_ADMIN, Role.ADMIN))
     console.print(f"{username} ({role.value}) dibuat / created.")
 
 

@@ -41,6 +41,7 @@ def deposit(client: Any, token: str, number: int, jenis: str, amount: int,
     body: dict[str, Any] = {"jenis": jenis, "amount": amount}
     if tanggal:
         body["tanggal"] = tanggal
+        body["alasan"] = "Input buku kas lama"  # backdating needs a reason
     reply = client.post(f"/api/v1/members/{number}/deposits", body, token)
     assert reply.status_code == 201, reply.text
     return reply.json()

@@ -22,12 +22,12 @@ def test_arrears_use_each_months_wajib_amount(settings):
             nik="1217014507900001", name="Rugun Malau", birth_date=dt.date(1990, 7, 5),
             address="Palipi", phone="081200000000", occupation="Penenun ulos")).number
         savings.deposit(session, member_number=number, jenis=Jenis.POKOK, amount=100_000,
-                        on=dt.date(2025, 1, 10))
+                        on=dt.date(2025, 1, 10), reason="Buku kas 2025")
         # The RAT raised simpanan wajib from Rp 50.000 to Rp 60.000 from July 2025.
         change_adart(session, effective_date=dt.date(2025, 7, 1),
                      changes={"simpanan_wajib": 60_000})
         savings.deposit(session, member_number=number, jenis=Jenis.WAJIB, amount=300_000,
-                        on=dt.date(2025, 6, 30))
+                        on=dt.date(2025, 6, 30), reason="Buku kas 2025")
 
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute",

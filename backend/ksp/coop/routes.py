@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -11,6 +10,7 @@ from ksp.auth.service import APPROVE
 from ksp.coop.service import adart_at, change_adart
 from ksp.core import clock
 from ksp.core.errors import InvalidInput
+from ksp.ledger.dates import KspDate
 
 router = APIRouter(prefix="/api/v1", tags=["AD/ART"])
 BoardWriter = Annotated[Writer, Depends(writer_for(*APPROVE))]
@@ -19,12 +19,12 @@ BoardWriter = Annotated[Writer, Depends(writer_for(*APPROVE))]
 class AdArtChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    effective_date: dt.date
+    effective_date: KspDate
     changes: dict[str, Any]
 
 
 @router.get("/adart")
-def current(_p: CurrentPrincipal, session: SessionDep, date: dt.date | None = None) -> Any:
+def current(_p: CurrentPrincipal, session: SessionDep, date: KspDate | None = None) -> Any:
     return adart_at(session, date or clock.today()).model_dump(mode="json")
 
 

@@ -10,8 +10,9 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -54,8 +55,21 @@ class Settings(BaseSettings):
     # Anchor the log every N new entries or T minutes, whichever comes first.
     anchor_every_entries: int = 100
     anchor_every_minutes: int = 60
+    # The business day (posting dates, "today") is in this time zone.
+    timezone: str = "Asia/Jakarta"
+    # Members must be adults: at least this old when they register.
+    min_member_age_years: int = Field(17, ge=0, le=100)
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"KSP_TIMEZONE {value!r} is not a known time zone") from exc
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -1,21 +1,27 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from ksp.api.deps import SessionDep, Writer, require_roles, writer_for
+from ksp.auth.models import Role
 from ksp.auth.service import APPROVE, READ_ALL
 from ksp.coop.service import adart_at
 from ksp.core import clock
 from ksp.core.money import format_rupiah
 from ksp.ledger import journal, reports
+from ksp.ledger.dates import KspDate
+from ksp.ledger.models import LogHead, PeriodReopenRequest
 
 router = APIRouter(prefix="/api/v1", tags=["laporan"])
 Reader = Annotated[Any, Depends(require_roles(*READ_ALL))]
 BoardWriter = Annotated[Writer, Depends(writer_for(*APPROVE))]
+# Reopening closed books is the one write a pengawas makes: the maker-checker's other half.
+ReopenWriter = Annotated[Writer, Depends(writer_for(Role.PENGURUS, Role.PENGAWAS))]
+RequestId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Nomor permintaan")]
 
 
 def _rows(lines: list[reports.AccountBalance]) -> list[dict[str, Any]]:
@@ -31,7 +37,7 @@ def _section(section: reports.Section) -> dict[str, Any]:
 
 
 @router.get("/reports/trial-balance")
-def trial_balance(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
+def trial_balance(session: SessionDep, _r: Reader, date: KspDate | None = None) -> Any:
     rows = reports.trial_balance(session, through=date or clock.today())
     return {"date": (date or clock.today()).isoformat(), "accounts": _rows(rows),
             "total_debit": sum(r.debit for r in rows),
@@ -39,7 +45,7 @@ def trial_balance(session: SessionDep, _r: Reader, date: dt.date | None = None) 
 
 
 @router.get("/reports/neraca")
-def neraca(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
+def neraca(session: SessionDep, _r: Reader, date: KspDate | None = None) -> Any:
     day = date or clock.today()
     sheet = reports.balance_sheet(session, date=day,
                                   fiscal_start_month=adart_at(session, day).fiscal_year_start_month)
@@ -49,7 +55,7 @@ def neraca(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
 
 
 @router.get("/reports/phu")
-def phu(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
+def phu(session: SessionDep, _r: Reader, date: KspDate | None = None) -> Any:
     day = date or clock.today()
     result = reports.income_statement(
         session, through=day, fiscal_start_month=adart_at(session, day).fiscal_year_start_month)
@@ -61,14 +67,67 @@ def phu(session: SessionDep, _r: Reader, date: dt.date | None = None) -> Any:
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    through: dt.date
+    through: KspDate
 
 
 @router.post("/periods/close")
 def close_period(body: CloseIn, writer: BoardWriter) -> Any:
-    """Tutup buku: nothing may be posted on or before `through` afterwards (pengurus)."""
+    """Tutup buku: nothing may be posted on or before `through` afterwards (pengurus).
+    `through` must be a day already past."""
     def act(session: Any) -> tuple[int, Any, int]:
         seq = journal.close_period(session, through=body.through)
         return 200, {"closed_through": body.through.isoformat(), "seq": seq}, seq
 
     return writer.run(body.model_dump(mode="json"), act)
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    through: KspDate | None = Field(
+        None, description="Closed through this earlier date afterwards; null opens all")
+    alasan: str = Field(min_length=1, max_length=200, description="Alasan membuka kembali")
+
+
+def _reopen_request(r: PeriodReopenRequest) -> dict[str, Any]:
+    return {"id": r.id, "through": r.through.isoformat() if r.through else None,
+            "closed_through": r.closed_through.isoformat(), "alasan": r.reason,
+            "requested_by": r.requested_by, "requested_role": r.requested_role,
+            "approved_by": r.approved_by, "approved_role": r.approved_role, "seq": r.seq,
+            "status": "disetujui" if r.seq is not None else "menunggu"}
+
+
+@router.get("/periods")
+def periods(session: SessionDep, _r: Reader) -> Any:
+    """How far the books are closed, and the reopening requests."""
+    head = session.get(LogHead, 1)
+    closed = head.closed_through if head is not None else None
+    requests = session.scalars(select(PeriodReopenRequest).order_by(PeriodReopenRequest.id))
+    return {"closed_through": closed.isoformat() if closed else None,
+            "reopen_requests": [_reopen_request(r) for r in requests]}
+
+
+@router.post("/periods/reopen-requests", status_code=201)
+def request_reopen(body: ReopenIn, writer: ReopenWriter) -> Any:
+    """Buka kembali periode, step 1: a pengurus or a pengawas asks; nothing changes yet."""
+    def act(session: Any) -> tuple[int, Any, None]:
+        principal = writer.principal
+        request = journal.request_reopen(session, through=body.through, reason=body.alasan,
+                                         actor=principal.actor, role=principal.role.value)
+        return 201, _reopen_request(request), None
+
+    return writer.run(body.model_dump(mode="json"), act)
+
+
+@router.post("/periods/reopen-requests/{request_id}/approve")
+def approve_reopen(request_id: RequestId, writer: ReopenWriter) -> Any:
+    """Step 2: the other role (pengawas for a pengurus request, and the reverse), another
+    person, approves; the close moves back and a `period.reopened` log entry records it."""
+    def act(session: Any) -> tuple[int, Any, int]:
+        principal = writer.principal
+        seq = journal.approve_reopen(session, request_id=request_id, actor=principal.actor,
+                                     role=principal.role.value)
+        request = session.get(PeriodReopenRequest, request_id)
+        return 200, _reopen_request(request), seq
+
+    return writer.run({"request": request_id}, act)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +20,7 @@ from ksp.api.deps import (
 from ksp.auth.service import READ_ALL, WRITE
 from ksp.core import clock
 from ksp.core.money import format_rupiah
+from ksp.ledger.dates import KspDate
 from ksp.members import service, wallet
 from ksp.members.models import Member
 from ksp.savings import service as savings
@@ -41,7 +41,7 @@ class MemberIn(BaseModel):
 
     nik: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=120)
-    birth_date: dt.date
+    birth_date: KspDate
     address: str = Field(min_length=1, max_length=300)
     phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
     occupation: str = Field(min_length=1, max_length=120)
@@ -51,7 +51,9 @@ class MemberIn(BaseModel):
 class ExitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tanggal: dt.date | None = None
+    tanggal: KspDate | None = None
+    alasan: str | None = Field(None, max_length=200,
+                               description="Alasan, wajib bila tanggal sebelum hari ini")
 
 
 class ChallengeIn(BaseModel):
@@ -81,7 +83,8 @@ def wallet_challenge(body: ChallengeIn, session: SessionDep, request: Request,
 
 
 @router.post("/members", status_code=201)
-def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep) -> Any:
+def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep,
+             settings: SettingsDep) -> Any:
     """Pendaftaran calon anggota. The member becomes anggota once simpanan pokok is paid."""
     def act(session: Any) -> tuple[int, Any, int | None]:
         address = None
@@ -90,7 +93,8 @@ def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep) -> Any:
                                                signature=body.wallet.signature, purpose="link")
         member = service.register(session, cipher, service.Registration(
             nik=body.nik, name=body.name, birth_date=body.birth_date, address=body.address,
-            phone=body.phone, occupation=body.occupation), wallet_address=address)
+            phone=body.phone, occupation=body.occupation), wallet_address=address,
+            min_age_years=settings.min_member_age_years)
         return 201, _summary(member), None
 
     return writer.run(body.model_dump(mode="json"), act)
@@ -134,7 +138,8 @@ def get_member(number: MemberNumber, principal: CurrentPrincipal, session: Sessi
 def exit_member(number: MemberNumber, body: ExitIn, writer: TellerWriter) -> Any:
     """Anggota keluar: pokok, wajib and sukarela are paid back through the ledger."""
     def act(session: Any) -> tuple[int, Any, int | None]:
-        paid = savings.exit_member(session, member_number=number, on=body.tanggal or clock.today())
+        paid = savings.exit_member(session, member_number=number, on=body.tanggal or clock.today(),
+                                   reason=body.alasan)
         member = service.get_member(session, number)
         return 200, {**_summary(member), "paid_out": {j.value: a for j, a in paid.items()},
                      "paid_out_total": sum(paid.values())}, None

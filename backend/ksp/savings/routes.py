@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -17,6 +16,7 @@ from ksp.api.deps import (
 from ksp.auth.service import WRITE
 from ksp.core import clock
 from ksp.core.money import MAX_AMOUNT, format_rupiah
+from ksp.ledger.dates import KspDate
 from ksp.members.service import get_member
 from ksp.savings import service
 from ksp.savings.service import Jenis, Movement
@@ -30,7 +30,9 @@ class MovementIn(BaseModel):
 
     jenis: Jenis
     amount: int = Field(strict=True, gt=0, le=MAX_AMOUNT, description="Rupiah, bilangan bulat")
-    tanggal: dt.date | None = Field(None, description="Tanggal buku; default hari ini")
+    tanggal: KspDate | None = Field(None, description="Tanggal buku; default hari ini")
+    alasan: str | None = Field(None, max_length=200,
+                               description="Alasan, wajib bila tanggal sebelum hari ini")
 
 
 def _movement(m: Movement) -> dict[str, Any]:
@@ -44,7 +46,7 @@ def deposit(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> Any
     """Setoran simpanan (pokok, wajib, sukarela). Needs an Idempotency-Key header."""
     def act(session: Any) -> tuple[int, Any, int]:
         m = service.deposit(session, member_number=number, jenis=body.jenis, amount=body.amount,
-                            on=body.tanggal or clock.today())
+                            on=body.tanggal or clock.today(), reason=body.alasan)
         return 201, _movement(m), m.seq
 
     return writer.run(body.model_dump(mode="json") | {"member": number}, act)
@@ -55,7 +57,8 @@ def withdraw(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> An
     """Penarikan simpanan sukarela. Needs an Idempotency-Key header."""
     def act(session: Any) -> tuple[int, Any, int]:
         m = service.withdraw(session, member_number=number, jenis=body.jenis,
-                             amount=body.amount, on=body.tanggal or clock.today())
+                             amount=body.amount, on=body.tanggal or clock.today(),
+                             reason=body.alasan)
         return 201, _movement(m), m.seq
 
     return writer.run(body.model_dump(mode="json") | {"member": number}, act)
@@ -83,7 +86,7 @@ def statement(number: MemberNumber, principal: CurrentPrincipal, session: Sessio
 
 @router.get("/members/{number}/wajib-arrears")
 def arrears(number: MemberNumber, principal: CurrentPrincipal, session: SessionDep,
-            as_of: dt.date | None = None) -> Any:
+            as_of: KspDate | None = None) -> Any:
     require_member_access(principal, number)
     a = service.wajib_arrears(session, member_number=number, as_of=as_of or clock.today())
     return {"member": number, "months_due": a.months_due, "amount_due": a.amount_due,

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.coop.service import adart_at, adart_on, adart_timeline
+from ksp.core import clock
 from ksp.core.money import MAX_AMOUNT, format_rupiah
-from ksp.ledger import chart, journal
+from ksp.ledger import chart, dates, journal
 from ksp.ledger.journal import credit, debit
 from ksp.ledger.models import JournalEntry, JournalLine
 from ksp.ledger.reports import member_balances
@@ -83,7 +84,7 @@ def _mirror(session: Session, seq: int, member: Member, jenis: Jenis, delta: int
 
 def deposit(
     session: Session, *, member_number: int, jenis: Jenis, amount: int, on: dt.date,
-    cash_account: str = chart.KAS,
+    cash_account: str = chart.KAS, reason: str | None = None,
 ) -> Movement:
     amount = check_amount(amount)
     member = members.get_member(session, member_number, lock=True)
@@ -101,6 +102,7 @@ def deposit(
         session, entry_date=on, kind=f"simpanan.{jenis.value}.setor",
         memo=f"Setoran simpanan {jenis.value}",
         legs=[debit(cash_account, amount), credit(ACCOUNT[jenis], amount, member.number)],
+        reason=reason,
     )
     _mirror(session, entry.seq, member, jenis, amount)
     if jenis is Jenis.POKOK:
@@ -110,7 +112,7 @@ def deposit(
 
 def withdraw(
     session: Session, *, member_number: int, jenis: Jenis, amount: int, on: dt.date,
-    cash_account: str = chart.KAS,
+    cash_account: str = chart.KAS, reason: str | None = None,
 ) -> Movement:
     amount = check_amount(amount)
     member = members.get_member(session, member_number, lock=True)
@@ -128,15 +130,18 @@ def withdraw(
         session, entry_date=on, kind="simpanan.sukarela.tarik",
         memo="Penarikan simpanan sukarela",
         legs=[debit(ACCOUNT[jenis], amount, member.number), credit(cash_account, amount)],
+        reason=reason,
     )
     _mirror(session, entry.seq, member, jenis, -amount)
     return Movement(entry.seq, entry.id, member.number, jenis, amount, balance - amount, on)
 
 
 def exit_member(
-    session: Session, *, member_number: int, on: dt.date, cash_account: str = chart.KAS
+    session: Session, *, member_number: int, on: dt.date, cash_account: str = chart.KAS,
+    reason: str | None = None,
 ) -> dict[Jenis, int]:
     """Returns pokok, wajib and sukarela to the leaving member, then marks them keluar."""
+    dates.check_not_future(on, today=clock.today())  # also when nothing is paid out
     member = members.get_member(session, member_number, lock=True)
     if member.status is MemberStatus.KELUAR:
         raise MemberNotActive(number=member.number, status=member.status.value)
@@ -147,7 +152,7 @@ def exit_member(
         entry = journal.post(session, entry_date=on, kind=f"simpanan.{jenis.value}.kembali",
                              memo=f"Pengembalian simpanan {jenis.value} anggota keluar",
                              legs=[debit(ACCOUNT[jenis], paid, member.number),
-                                   credit(cash_account, paid)])
+                                   credit(cash_account, paid)], reason=reason)
         _mirror(session, entry.seq, member, jenis, -paid)
     members.mark_exited(session, member, on=on)
     return owed
