@@ -270,3 +270,23 @@ def test_rules_as_pure_functions():
     assert dates.check_birth_date(dt.date(2009, 5, 1), today=today, min_age_years=17)
     with pytest.raises(dates.InvalidBirthDate):
         dates.check_birth_date(dt.date(2009, 5, 2), today=today, min_age_years=17)
+
+
+def test_the_business_day_follows_the_time_zone_setting(monkeypatch):
+    from pydantic import ValidationError
+
+    from ksp.core.settings import Settings, get_settings
+
+    clock.freeze(dt.datetime(2026, 3, 1, 15, 30, tzinfo=dt.UTC))  # 22:30 WIB, 00:30 WIT
+    try:
+        monkeypatch.setenv("KSP_TIMEZONE", "Asia/Jayapura")
+        get_settings.cache_clear()
+        assert clock.today() == dt.date(2026, 3, 2)
+        monkeypatch.delenv("KSP_TIMEZONE")
+        get_settings.cache_clear()
+        assert clock.today() == dt.date(2026, 3, 1)
+    finally:
+        clock.freeze(None)
+        get_settings.cache_clear()
+    with pytest.raises(ValidationError):
+        Settings(timezone="Asia/Atlantis")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from ksp.core.settings import get_settings
+
 # Western Indonesian Time: the default business time zone.
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -18,8 +20,6 @@ def now() -> dt.datetime:
 
 def zone() -> ZoneInfo:
     """The cooperative's time zone (setting KSP_TIMEZONE, default Asia/Jakarta)."""
-    from ksp.core.settings import get_settings
-
     return ZoneInfo(get_settings().timezone)
 
 
