@@ -290,3 +290,24 @@ def test_the_business_day_follows_the_time_zone_setting(monkeypatch):
         get_settings.cache_clear()
     with pytest.raises(ValidationError):
         Settings(timezone="Asia/Atlantis")
+
+
+def test_a_backdated_exit_with_nothing_to_pay_still_follows_the_rules(settings):
+    client = KspClient(settings)
+    admin = client.staff(Role.ADMIN)
+    pengurus = client.staff(Role.PENGURUS)
+    n = register(client, admin)  # calon anggota: nothing to pay back
+    assert client.post("/api/v1/periods/close", {"through": "2025-06-30"},
+                       pengurus).status_code == 200
+    before = counts(client)
+    exit_path = f"/api/v1/members/{n}/exit"
+    _refused(client.post(exit_path, {"tanggal": "2025-06-30", "alasan": "x"}, admin),
+             409, "period_closed")
+    _refused(client.post(exit_path, {"tanggal": "2025-07-01"}, admin),
+             422, "backdate_reason_required")
+    assert counts(client) == before
+    reply = client.post(exit_path, {"tanggal": "2025-07-01", "alasan": "Surat pengunduran diri"},
+                        admin)
+    assert reply.status_code == 200, reply.text
+    assert _log(client, "anggota.keluar") == [
+        {"member": n, "date": "2025-07-01", "reason": "Surat pengunduran diri"}]

@@ -144,11 +144,14 @@ def admit(session: Session, member: Member, *, on: dt.date) -> int:
     return appended.seq
 
 
-def mark_exited(session: Session, member: Member, *, on: dt.date) -> int:
+def mark_exited(session: Session, member: Member, *, on: dt.date,
+                reason: str | None = None) -> int:
     member.status = MemberStatus.KELUAR
     member.exited_on = on
-    appended = log.append(session, "anggota.keluar",
-                          {"member": member.number, "date": on.isoformat()})
+    data: dict[str, object] = {"member": member.number, "date": on.isoformat()}
+    if reason is not None:  # a backdated exit says why
+        data["reason"] = reason
+    appended = log.append(session, "anggota.keluar", data)
     if member.wallet_address:
         enqueue(session, seq=appended.seq, kind=OutboxKind.EXIT_MEMBER,
                 data={"member": member.number})

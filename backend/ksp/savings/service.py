@@ -14,7 +14,7 @@ from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.coop.service import adart_at, adart_on, adart_timeline
 from ksp.core import clock
 from ksp.core.money import MAX_AMOUNT, format_rupiah
-from ksp.ledger import chart, dates, journal
+from ksp.ledger import chart, dates, journal, log
 from ksp.ledger.journal import credit, debit
 from ksp.ledger.models import JournalEntry, JournalLine
 from ksp.ledger.reports import member_balances
@@ -141,12 +141,14 @@ def exit_member(
     reason: str | None = None,
 ) -> dict[Jenis, int]:
     """Returns pokok, wajib and sukarela to the leaving member, then marks them keluar."""
-    dates.check_not_future(on, today=clock.today())  # also when nothing is paid out
     member = members.get_member(session, member_number, lock=True)
     if member.status is MemberStatus.KELUAR:
         raise MemberNotActive(number=member.number, status=member.status.value)
     if member.joined_on is not None and on < member.joined_on:
         raise ExitBeforeJoining(joined_on=member.joined_on.isoformat(), date=on.isoformat())
+    # The exit is dated like a posting, also when nothing is paid out.
+    reason = dates.check_posting_date(on, today=clock.today(), reason=reason,
+                                      closed_through=log.lock_head(session).closed_through)
     owed = {j: b for j, b in balances(session, member.number).items() if b > 0}
     for jenis, paid in owed.items():
         entry = journal.post(session, entry_date=on, kind=f"simpanan.{jenis.value}.kembali",
@@ -154,7 +156,7 @@ def exit_member(
                              legs=[debit(ACCOUNT[jenis], paid, member.number),
                                    credit(cash_account, paid)], reason=reason)
         _mirror(session, entry.seq, member, jenis, -paid)
-    members.mark_exited(session, member, on=on)
+    members.mark_exited(session, member, on=on, reason=reason)
     return owed
 
 
