@@ -245,7 +245,11 @@ def test_birth_date_must_be_a_living_adult(settings, birth, code):
                                   "/api/v1/members/1/wajib-arrears?as_of=9999-12-31"])
 def test_a_report_for_year_1_is_a_4xx(world, path):
     client, admin, _n = world
-    _refused(client.get(path, admin), 422, "date_out_of_range")
+    reply = client.get(path, admin)
+    _refused(reply, 422, "date_out_of_range")
+    parameter = path.split("?")[1].split("=")[0]
+    assert reply.json()["details"]["field"] == parameter
+    assert reply.json()["message"].startswith(f"{parameter}: ")
 
 
 def test_exit_dated_tomorrow_is_refused_even_with_nothing_to_pay(settings):

@@ -40,7 +40,8 @@ def install_error_handlers(app: FastAPI) -> None:
         cause = (first.get("ctx") or {}).get("error")
         if isinstance(cause, KspError):  # a domain rule checked in a schema, e.g. a date
             if "field" in cause.details:
-                cause = type(cause)(**{**cause.details, "field": field})
+                where = [str(p) for p in first.get("loc", ()) if p not in ("body", "query")]
+                cause = type(cause)(**{**cause.details, "field": ".".join(where) or field})
             return JSONResponse(cause.to_json(), status_code=cause.status)
         reason_id, reason_en = _reason(first)
         body = {

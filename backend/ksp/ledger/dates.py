@@ -22,14 +22,14 @@ REASON_MAX_LENGTH = 200
 # handler still answers with this code and message.
 class DateOutOfRange(InvalidInput, ValueError):
     code = "date_out_of_range"
-    message_id = "Tanggal {field} ({date}) di luar rentang 1900-01-01 s.d. 2100-12-31."
-    message_en = "Date {field} ({date}) is outside 1900-01-01 to 2100-12-31."
+    message_id = "{field}: {date} di luar rentang tanggal 1900-01-01 s.d. 2100-12-31."
+    message_en = "{field}: {date} is outside the date range 1900-01-01 to 2100-12-31."
 
 
 class DateInFuture(InvalidInput):
     code = "date_in_future"
-    message_id = "Tanggal {field} ({date}) setelah hari ini ({today})."
-    message_en = "Date {field} ({date}) is after today ({today})."
+    message_id = "{field}: {date} setelah hari ini ({today})."
+    message_en = "{field}: {date} is after today ({today})."
 
 
 class DateBeforeJoining(InvalidInput):
