@@ -167,3 +167,27 @@ def test_the_cli_actor_is_in_the_audit_trail(cli):
     seq = max(entry.seq for entry in _rows(factory, LogEntry))
     assert (event.actor, event.role, event.action, event.log_seq) == (
         "ketua", "pengurus", "cli: savings deposit", seq)
+
+
+def test_closing_and_reopening_the_books_from_the_cli(cli):
+    run, factory = cli
+    _user_error(run("period", "close", "9999-12-31", "--as", "ketua"), "di luar rentang")
+    _user_error(run("period", "close", clock.today().isoformat(), "--as", "ketua"),
+                "sudah lewat", "past date")
+    _user_error(run("period", "close", "2025-06-30", "--as", "pak_pengawas"), "tidak berwenang")
+    assert run("period", "close", "2025-06-30", "--as", "ketua").exit_code == 0
+
+    asked = run("period", "reopen", "--through", "2025-03-31", "--alasan", "Slip April",
+                "--as", "pak_pengawas")
+    assert asked.exit_code == 0, asked.output
+    _user_error(run("period", "approve", "1", "--as", "pak_pengawas"), "harus disetujui oleh")
+    approved = run("period", "approve", "1", "--as", "ketua")
+    assert approved.exit_code == 0, approved.output
+    shown = run("period", "show")
+    assert "2025-03-31" in shown.output and "Slip April" in shown.output
+    actions = [(e.actor, e.action) for e in _rows(factory, AuditEvent)]
+    assert actions[-3:] == [("ketua", "cli: period close"),
+                            ("pak_pengawas", "cli: period reopen"),
+                            ("ketua", "cli: period approve")]
+    reopened = [e for e in _rows(factory, LogEntry) if e.kind == "period.reopened"]
+    assert len(reopened) == 1 and _rows(factory, AuditEvent)[-1].log_seq == reopened[0].seq

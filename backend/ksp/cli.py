@@ -17,7 +17,14 @@ from ksp.anchoring.cli import anchor_app, audit_app, export_app
 from ksp.chain.runtime import ChainRuntime
 from ksp.core.errors import KspError
 from ksp.core.settings import get_settings
-from ksp.pengurus_cli import demo_app, member_app, report_app, savings_app, staff_app
+from ksp.pengurus_cli import (
+    demo_app,
+    member_app,
+    period_app,
+    report_app,
+    savings_app,
+    staff_app,
+)
 
 
 class KspGroup(TyperGroup):
@@ -45,6 +52,7 @@ app.add_typer(savings_app, name="savings")
 app.add_typer(report_app, name="report")
 app.add_typer(staff_app, name="staff")
 app.add_typer(demo_app, name="demo")
+app.add_typer(period_app, name="period")
 console = Console()
 
 

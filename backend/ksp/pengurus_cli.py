@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ksp.audit import service as audit
 from ksp.auth.models import Role, StaffUser
-from ksp.auth.service import WRITE, create_staff
+from ksp.auth.service import APPROVE, WRITE, create_staff
 from ksp.bootstrap import open_database
 from ksp.coop.service import adart_at
 from ksp.core import clock
@@ -27,7 +27,8 @@ from ksp.core.db import transaction
 from ksp.core.errors import Forbidden, KspError
 from ksp.core.money import format_rupiah, parse_rupiah
 from ksp.core.settings import get_settings
-from ksp.ledger import dates, reports
+from ksp.ledger import dates, journal, reports
+from ksp.ledger.models import LogHead, PeriodReopenRequest
 from ksp.members import service as members
 from ksp.members.models import Member
 from ksp.savings import service as savings
@@ -39,6 +40,7 @@ savings_app = typer.Typer(no_args_is_help=True, help="Simpanan (savings)")
 report_app = typer.Typer(no_args_is_help=True, help="Laporan (reports)")
 staff_app = typer.Typer(no_args_is_help=True, help="Pengguna staf (staff users)")
 demo_app = typer.Typer(no_args_is_help=True, help="Data contoh (demo data)")
+period_app = typer.Typer(no_args_is_help=True, help="Tutup buku (closing the books)")
 
 
 def _db() -> tuple[sessionmaker[Session], PiiCipher]:
@@ -68,6 +70,8 @@ class ActorNotAllowed(Forbidden):
     message_en = "{username} ({role}) may not do: {action}."
 
 
+# Reopening closed books: the one write a pengawas makes (maker-checker with the pengurus).
+BOARDS = (Role.PENGURUS, Role.PENGAWAS)
 ActorOption = typer.Option(None, "--as", envvar="KSP_ACTOR", show_envvar=True,
                            help="Staf yang bertindak / acting staff username")
 ReasonOption = typer.Option(None, "--alasan",
@@ -88,17 +92,22 @@ def _acting(session: Session, username: str | None, roles: Sequence[Role],
     return user
 
 
-def _write(action: str, work: Callable[[Session], Any], *, actor: str | None,
-           roles: Sequence[Role] = WRITE) -> Any:
-    """One transaction: the actor's check, the work and its audit row."""
+def _seq_attribute(result: Any) -> int | None:
+    seq = getattr(result, "seq", None)
+    return seq if isinstance(seq, int) else None
+
+
+def _write(action: str, work: Callable[[Session, StaffUser], Any], *, actor: str | None,
+           roles: Sequence[Role] = WRITE,
+           seq_of: Callable[[Any], int | None] = _seq_attribute) -> Any:
+    """One transaction: the actor's check, the work and its audit row (with the log seq
+    the work wrote, when there is one)."""
     factory, _cipher = _db()
     with transaction(factory) as session:
         user = _acting(session, actor, roles, action)
-        result = work(session)
-        seq = getattr(result, "seq", None)
+        result = work(session, user)
         audit.record(session, actor=user.username, role=user.role.value,
-                     action=f"cli: {action}", status_code=200,
-                     log_seq=seq if isinstance(seq, int) else None)
+                     action=f"cli: {action}", status_code=200, log_seq=seq_of(result))
         return result
 
 
@@ -127,9 +136,11 @@ def member_add(nik: str = typer.Option(...), name: str = typer.Option(...),
                actor: str | None = ActorOption) -> None:
     """Daftarkan calon anggota."""
     _factory, cipher = _db()
-    member = _write("member add", lambda s: members.register(s, cipher, members.Registration(
+    registration = members.Registration(
         nik=nik, name=name, birth_date=birth_date.date(), address=address, phone=phone,
-        occupation=occupation)), actor=actor)
+        occupation=occupation)
+    member = _write("member add", lambda s, _user: members.register(s, cipher, registration),
+                    actor=actor)
     console.print(f"Calon anggota no. {member.number} terdaftar / registered.")
 
 
@@ -138,7 +149,7 @@ def member_exit(number: int, tanggal: dt.datetime | None = TanggalOption,
                 alasan: str | None = ReasonOption, actor: str | None = ActorOption) -> None:
     """Anggota keluar: simpanan dikembalikan."""
     on = _date(tanggal)
-    paid = _write("member exit", lambda s: savings.exit_member(
+    paid = _write("member exit", lambda s, _user: savings.exit_member(
         s, member_number=number, on=on, reason=alasan), actor=actor)
     console.print(f"Dibayarkan / paid out: {_rp(sum(paid.values()))}")
 
@@ -148,8 +159,9 @@ def _movement(kind: str, number: int, jenis: Jenis, amount_text: str,
     amount = parse_rupiah(amount_text)
     on = _date(tanggal)
     fn = savings.deposit if kind == "deposit" else savings.withdraw
-    m = _write(f"savings {kind}", lambda s: fn(s, member_number=number, jenis=jenis,
-                                               amount=amount, on=on, reason=alasan),
+    m = _write(f"savings {kind}",
+               lambda s, _user: fn(s, member_number=number, jenis=jenis, amount=amount, on=on,
+                                   reason=alasan),
                actor=actor)
     console.print(f"seq {m.seq}: {jenis.value} {_rp(m.amount)} → saldo {_rp(m.balance)}")
 
@@ -267,10 +279,65 @@ def staff_add(username: str, role: Role, actor: str | None = ActorOption) -> Non
             audit.record(session, actor=username, role=role.value,
                          action="cli: staff add (first account)", status_code=200)
     else:
-        _write("staff add", lambda s: create_staff(s, username=username, password=password,
-                                                   role=role),
+        _write("staff add",
+               lambda s, _user: create_staff(s, username=username, password=password, role=role),
                actor=actor, roles=(Role.SUPER_ADMIN, Role.ADMIN))
     console.print(f"{username} ({role.value}) dibuat / created.")
+
+
+@period_app.command("show")
+def period_show() -> None:
+    """Sampai kapan buku ditutup, dan permintaan buka kembali."""
+    factory, _ = _db()
+    with factory() as session:
+        head = session.get(LogHead, 1)
+        closed = head.closed_through if head is not None else None
+        console.print(f"Buku ditutup sampai / closed through: {closed or '-'}")
+        table = Table("No.", "Sampai", "Diminta", "Disetujui", "Alasan")
+        for r in session.scalars(select(PeriodReopenRequest).order_by(PeriodReopenRequest.id)):
+            table.add_row(str(r.id), str(r.through or "-"),
+                          f"{r.requested_by} ({r.requested_role})",
+                          f"{r.approved_by} ({r.approved_role})" if r.seq else "menunggu",
+                          r.reason)
+    console.print(table)
+
+
+@period_app.command("close")
+def period_close(through: dt.datetime = typer.Argument(..., formats=["%Y-%m-%d"]),
+                 actor: str | None = ActorOption) -> None:
+    """Tutup buku sampai tanggal yang sudah lewat (pengurus)."""
+    day = dates.check_range(through.date())
+    seq = _write("period close", lambda s, _user: journal.close_period(s, through=day),
+                 actor=actor, roles=APPROVE, seq_of=lambda seq: seq)
+    console.print(f"seq {seq}: buku ditutup sampai / closed through {day}")
+
+
+@period_app.command("reopen")
+def period_reopen(alasan: str = typer.Option(..., help="Alasan / reason"),
+                  through: dt.datetime | None = typer.Option(
+                      None, formats=["%Y-%m-%d"],
+                      help="Tetap ditutup sampai / still closed through (default: none)"),
+                  actor: str | None = ActorOption) -> None:
+    """Minta buka kembali (pengurus atau pengawas); pihak lain menyetujui."""
+    day = dates.check_range(through.date()) if through else None
+
+    def ask(session: Session, user: StaffUser) -> int:
+        return journal.request_reopen(session, through=day, reason=alasan,
+                                      actor=user.username, role=user.role.value).id
+
+    request_id = _write("period reopen", ask, actor=actor, roles=BOARDS, seq_of=lambda _: None)
+    console.print(f"Permintaan no. {request_id} menunggu persetujuan / awaits approval.")
+
+
+@period_app.command("approve")
+def period_approve(request_id: int, actor: str | None = ActorOption) -> None:
+    """Setujui permintaan buka kembali (peran yang lain, orang yang lain)."""
+    def approve(session: Session, user: StaffUser) -> int:
+        return journal.approve_reopen(session, request_id=request_id, actor=user.username,
+                                      role=user.role.value)
+
+    seq = _write("period approve", approve, actor=actor, roles=BOARDS, seq_of=lambda seq: seq)
+    console.print(f"seq {seq}: periode dibuka kembali / reopened.")
 
 
 @demo_app.command("seed")
