@@ -9,13 +9,38 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
 from ksp.anchoring.cli import anchor_app, audit_app, export_app
 from ksp.chain.runtime import ChainRuntime
+from ksp.core.errors import KspError
 from ksp.core.settings import get_settings
-from ksp.pengurus_cli import demo_app, member_app, report_app, savings_app, staff_app
+from ksp.pengurus_cli import (
+    demo_app,
+    member_app,
+    period_app,
+    report_app,
+    savings_app,
+    staff_app,
+)
 
-app = typer.Typer(no_args_is_help=True, help="KSP: koperasi simpan pinjam")
+
+class KspGroup(TyperGroup):
+    """Every user error of every command (a KspError) becomes a bilingual message on
+    stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KspError as exc:
+            errors = Console(stderr=True)
+            errors.print(f"[red]{escape(exc.render_id())}[/red]")
+            errors.print(f"[dim]{escape(exc.render_en())}[/dim]")
+            raise typer.Exit(2) from exc
+
+
+app = typer.Typer(cls=KspGroup, no_args_is_help=True, help="KSP: koperasi simpan pinjam")
 chain_app = typer.Typer(no_args_is_help=True, help="Rantai (chain) lokal dan kontrak")
 app.add_typer(chain_app, name="chain")
 app.add_typer(anchor_app, name="anchor")
@@ -26,6 +51,7 @@ app.add_typer(savings_app, name="savings")
 app.add_typer(report_app, name="report")
 app.add_typer(staff_app, name="staff")
 app.add_typer(demo_app, name="demo")
+app.add_typer(period_app, name="period")
 console = Console()
 
 

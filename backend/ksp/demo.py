@@ -26,6 +26,7 @@ FAMILY = ["Sinaga", "Simbolon", "Sitanggang", "Situmorang", "Naibaho", "Malau", 
           "Sidabutar", "Manik", "Turnip", "Sagala", "Rumahorbo"]
 JOBS = ["Petani", "Nelayan", "Pedagang", "Guru", "Anggota Polri", "Penenun ulos", "Wiraswasta"]
 VILLAGES = ["Pangururan", "Simanindo", "Onan Runggu", "Nainggolan", "Palipi", "Ronggur Nihuta"]
+DEMO_REASON = "Data contoh: riwayat setahun / demo data: a year of history"
 STAFF = [("ketua", Role.PENGURUS), ("bendahara", Role.ADMIN), ("pengawas", Role.PENGAWAS)]
 
 
@@ -73,7 +74,7 @@ def seed(factory: sessionmaker[Session], cipher: PiiCipher, *, members_count: in
             ))
             number = member.number
             savings.deposit(session, member_number=number, jenis=Jenis.POKOK, amount=100_000,
-                            on=joined)
+                            on=joined, reason=DEMO_REASON)
         skipped = rng.sample(range(12), k=rng.choice([0, 0, 1, 2]))  # some fall behind
         for k, day in enumerate(_month_days(joined, 12)):
             if day > today:
@@ -81,13 +82,14 @@ def seed(factory: sessionmaker[Session], cipher: PiiCipher, *, members_count: in
             with transaction(factory) as session:
                 if k not in skipped:
                     savings.deposit(session, member_number=number, jenis=Jenis.WAJIB,
-                                    amount=50_000, on=day)
+                                    amount=50_000, on=day, reason=DEMO_REASON)
                 if rng.random() < 0.35:
                     savings.deposit(session, member_number=number, jenis=Jenis.SUKARELA,
                                     amount=rng.choice([100_000, 250_000, 500_000, 1_000_000]),
-                                    on=day)
+                                    on=day, reason=DEMO_REASON)
                 balance = savings.balances(session, number)[Jenis.SUKARELA]
                 if balance > 200_000 and rng.random() < 0.2:
                     savings.withdraw(session, member_number=number, jenis=Jenis.SUKARELA,
-                                     amount=rng.randrange(50_000, balance // 2, 50_000), on=day)
+                                     amount=rng.randrange(50_000, balance // 2, 50_000), on=day,
+                                     reason=DEMO_REASON)
     return passwords

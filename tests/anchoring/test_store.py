@@ -75,7 +75,8 @@ def post_entries(session: Session, count: int, *, seed: int = 7) -> list[int]:
     for _ in range(count):
         kind, memo, legs = _legs(rng)
         day = START + dt.timedelta(days=rng.randrange(300))
-        seqs.append(journal.post(session, entry_date=day, kind=kind, memo=memo, legs=legs).seq)
+        seqs.append(journal.post(session, entry_date=day, kind=kind, memo=memo, legs=legs,
+                                 reason="Uji: buku lampau").seq)
     return seqs
 
 

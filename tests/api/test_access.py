@@ -132,7 +132,7 @@ def test_wallet_login_with_link_challenge_or_unknown_wallet_is_401(world):
 
 def test_exited_member_cannot_sign_in(world):
     client, admin, (w1, _w2), (n, _m) = world
-    assert client.post(f"/api/v1/members/{n}/exit", {"tanggal": "2025-02-01"},
-                       admin).status_code == 200
+    exit_body = {"tanggal": "2025-02-01", "alasan": "Surat keluar bulan lalu"}
+    assert client.post(f"/api/v1/members/{n}/exit", exit_body, admin).status_code == 200
     reply = _wallet_login(client, client.wallet_proof(w1, "login"))
     assert reply.status_code == 401 and reply.json()["code"] == "wallet_proof_invalid"

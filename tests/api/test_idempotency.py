@@ -29,7 +29,8 @@ def _balance(client, token, n):
 def test_ten_concurrent_twins_post_exactly_once(db_settings):
     client, admin, n = _member(db_settings)
     before = counts(client)
-    body = {"jenis": "sukarela", "amount": 250_000, "tanggal": "2025-02-01"}
+    body = {"jenis": "sukarela", "amount": 250_000, "tanggal": "2025-02-01",
+            "alasan": "Slip terlambat"}
     headers = {"Authorization": f"Bearer {admin}", "Idempotency-Key": "setor-twin-1"}
     start = threading.Barrier(TWINS)
 
@@ -58,7 +59,8 @@ def test_ten_concurrent_twins_post_exactly_once(db_settings):
 
 def test_sequential_retry_returns_first_result(db_settings):
     client, admin, n = _member(db_settings)
-    body = {"jenis": "sukarela", "amount": 70_000, "tanggal": "2025-02-01"}
+    body = {"jenis": "sukarela", "amount": 70_000, "tanggal": "2025-02-01",
+            "alasan": "Slip terlambat"}
     first = client.post(f"/api/v1/members/{n}/deposits", body, admin, key="retry-1")
     assert first.status_code == 201, first.text
     before = counts(client)

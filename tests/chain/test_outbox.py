@@ -26,6 +26,7 @@ from tests.conftest import free_port
 from tests.support import factories
 
 DAY = dt.date(2026, 3, 2)
+BACKDATED = "Uji: tanggal tetap"  # DAY is in the past, so a reason is due
 
 
 def join(factory, cipher, serial: int, wallet: str | None) -> int:
@@ -35,7 +36,8 @@ def join(factory, cipher, serial: int, wallet: str | None) -> int:
 
 def save(factory, number: int, jenis: Jenis, amount: int) -> None:
     with transaction(factory) as session:
-        savings.deposit(session, member_number=number, jenis=jenis, amount=amount, on=DAY)
+        savings.deposit(session, member_number=number, jenis=jenis, amount=amount, on=DAY,
+                        reason=BACKDATED)
 
 
 def token_balances(runtime: ChainRuntime, wallet: str) -> dict[int, int]:
@@ -63,7 +65,7 @@ def test_token_balances_equal_ledger_balances_after_deposits(world):
         save(factory, number, Jenis.SUKARELA, 10_000 * (k + 1))
     with transaction(factory) as session:
         savings.withdraw(session, member_number=numbers[2], jenis=Jenis.SUKARELA,
-                         amount=5_000, on=DAY)
+                         amount=5_000, on=DAY, reason=BACKDATED)
 
     checks = []
     original_check = worker.already_done

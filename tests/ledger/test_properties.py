@@ -29,6 +29,7 @@ from ksp.savings.service import Jenis
 from tests.support.factories import registration
 
 START = dt.date(2025, 1, 1)
+BACKDATED = "Uji: riwayat lampau"  # every day here is in the past: a reason is due
 
 op = st.one_of(
     st.tuples(st.just("register")),
@@ -52,27 +53,28 @@ def _apply(session, cipher, step, day, model) -> None:
     number = sorted(model)[args[0] % len(model)]
     state = model[number]
     if kind == "pokok" and state["status"] == "calon":
-        savings.deposit(session, member_number=number, jenis=Jenis.POKOK, amount=100_000, on=day)
+        savings.deposit(session, member_number=number, jenis=Jenis.POKOK, amount=100_000, on=day,
+                        reason=BACKDATED)
         state["status"], state[Jenis.POKOK] = "anggota", 100_000
     elif state["status"] != "anggota":
         return
     elif kind == "wajib":
         savings.deposit(session, member_number=number, jenis=Jenis.WAJIB,
-                        amount=50_000 * args[1], on=day)
+                        amount=50_000 * args[1], on=day, reason=BACKDATED)
         state[Jenis.WAJIB] += 50_000 * args[1]
     elif kind == "sukarela":
         savings.deposit(session, member_number=number, jenis=Jenis.SUKARELA, amount=args[1],
-                        on=day)
+                        on=day, reason=BACKDATED)
         state[Jenis.SUKARELA] += args[1]
     elif kind == "tarik":
         amount = state[Jenis.SUKARELA] * args[1] // 100
         if amount > 0:
             m = savings.withdraw(session, member_number=number, jenis=Jenis.SUKARELA,
-                                 amount=amount, on=day)
+                                 amount=amount, on=day, reason=BACKDATED)
             state[Jenis.SUKARELA] -= amount
             assert m.balance == state[Jenis.SUKARELA]
     elif kind == "exit":
-        owed = savings.exit_member(session, member_number=number, on=day)
+        owed = savings.exit_member(session, member_number=number, on=day, reason=BACKDATED)
         assert owed == {j: state[j] for j in Jenis if state[j] > 0}
         state.update({"status": "keluar", Jenis.POKOK: 0, Jenis.WAJIB: 0, Jenis.SUKARELA: 0})
 

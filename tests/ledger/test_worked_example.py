@@ -41,7 +41,7 @@ def test_worked_year_of_savings_then_exit(db_settings):
         if month == 8:
             out = client.post(f"/api/v1/members/{n}/withdrawals",
                               {"jenis": "sukarela", "amount": 200_000,
-                               "tanggal": "2025-08-20"}, admin)
+                               "tanggal": "2025-08-20", "alasan": "Buku kas 2025"}, admin)
             assert out.status_code == 201, out.text
             assert out.json()["balance"] == 300_000
             expected_lines.append(("2025-08-20", "sukarela", 0, 200_000, 300_000))
@@ -89,7 +89,8 @@ def test_worked_year_of_savings_then_exit(db_settings):
     assert mid["aset"]["total"] == 100_000 + 5 * 50_000 + 500_000
     assert mid["balanced"] is True
 
-    leaving = client.post(f"/api/v1/members/{n}/exit", {"tanggal": "2026-01-15"}, admin)
+    leaving = client.post(f"/api/v1/members/{n}/exit", {"tanggal": "2026-01-15",
+                                                         "alasan": "Buku kas 2026"}, admin)
     assert leaving.status_code == 200, leaving.text
     body = leaving.json()
     assert body["paid_out"] == {"pokok": 100_000, "wajib": 550_000, "sukarela": 300_000}

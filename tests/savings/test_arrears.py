@@ -23,7 +23,7 @@ def test_arrears_use_each_months_wajib_amount(settings):
         change_adart(session, effective_date=dt.date(2025, 7, 1),
                      changes={"simpanan_wajib": 60_000})
         savings.deposit(session, member_number=number, jenis=Jenis.WAJIB, amount=300_000,
-                        on=dt.date(2025, 6, 30))
+                        on=dt.date(2025, 6, 30), reason="Buku kas 2025")
 
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute",

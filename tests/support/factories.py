@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ksp.core import clock
 from ksp.core.crypto import PiiCipher
 from ksp.members import service as members
 from ksp.members.models import Member
@@ -19,6 +20,7 @@ from ksp.savings.service import Jenis
 BIRTH = "1990-07-05"  # female: day 05 + 40 = 45 in the NIK
 POKOK = 100_000  # simpanan pokok in the default AD/ART
 JOINED = "2025-01-10"
+BACKDATED = "Input buku kas lama"  # the date rules ask a reason for any past date
 
 
 def nik(serial: int) -> str:
@@ -66,6 +68,8 @@ def deposit(client: Any, token: str, number: int, jenis: str, amount: int,
     body: dict[str, Any] = {"jenis": jenis, "amount": amount}
     if tanggal:
         body["tanggal"] = tanggal
+        if dt.date.fromisoformat(tanggal) < clock.today():
+            body["alasan"] = BACKDATED  # backdating needs a reason
     reply = client.post(f"/api/v1/members/{number}/deposits", body, token)
     assert reply.status_code == 201, reply.text
     return reply.json()
@@ -87,5 +91,5 @@ def join(session: Session, cipher: PiiCipher, serial: int = 1, *, on: dt.date,
     member = members.register(session, cipher, registration(serial, **over),
                               wallet_address=wallet_address)
     savings.deposit(session, member_number=member.number, jenis=Jenis.POKOK, amount=POKOK,
-                    on=on)
+                    on=on, reason=BACKDATED if on < clock.today() else None)
     return member

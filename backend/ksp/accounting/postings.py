@@ -92,8 +92,10 @@ def _payout(event: SavingsPayout) -> Posting:
               credit(_cash(product, event.cash_account), event.amount)))
 
 
-def post(session: Session, event: Event, *, on: dt.date) -> JournalEntry:
-    """Posts the event's entry, dated `on`, through the ledger in the caller's transaction."""
+def post(session: Session, event: Event, *, on: dt.date, reason: str | None = None
+         ) -> JournalEntry:
+    """Posts the event's entry, dated `on`, through the ledger in the caller's transaction
+    (`reason`: why it is backdated, required by the date rules when `on` is past)."""
     posting = posting_for(event)
     return journal.post(session, entry_date=on, kind=posting.kind, memo=posting.memo,
-                        legs=posting.legs)
+                        legs=posting.legs, reason=reason)

@@ -75,6 +75,12 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {}
         field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        cause = (first.get("ctx") or {}).get("error")
+        if isinstance(cause, KspError):  # a domain rule checked in a schema, e.g. a date
+            if "field" in cause.details:
+                where = [str(p) for p in first.get("loc", ()) if p not in ("body", "query")]
+                cause = type(cause)(**{**cause.details, "field": ".".join(where) or field})
+            return JSONResponse(cause.to_json(), status_code=cause.status)
         reason_id, reason_en = _reason(first)
         body = {
             "code": "invalid_input",

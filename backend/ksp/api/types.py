@@ -4,17 +4,16 @@ reach a service in a shape that makes it crash."""
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
+
+from ksp.ledger.dates import KspDate
 
 # Signed 64-bit: the widest integer column of both databases.
 INT64_MAX = 2**63 - 1
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 # Unicode categories refused in human text: control, format (bidi overrides, zero-width
 # characters), surrogates, private use, unassigned, and line/paragraph separators.
 _REFUSED = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -35,10 +34,10 @@ def clean_text(value: str) -> str:
 # Every human text field of a request: `name: HumanText = Field(max_length=120)`.
 HumanText = Annotated[str, AfterValidator(clean_text)]
 
-# A date in a body: 1900..2100.
-Tanggal = Annotated[dt.date, Field(ge=EARLIEST, le=LATEST)]
+# A date in a body: 1900..2100 (the rule lives in ksp.ledger.dates).
+Tanggal = KspDate
 # A date in a query string: 1900..2100, optional (today when absent).
-QueryDate = Annotated[dt.date | None, Query(ge=EARLIEST, le=LATEST)]
+QueryDate = Annotated[KspDate | None, Query(description="YYYY-MM-DD, 1900-01-01..2100-12-31")]
 
 Seq = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor urut entri log")]
 Limit = Annotated[int, Query(ge=1, le=1000)]

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ksp.coop.adart import AdArt
+from ksp.coop.errors import AdArtUnchanged
 from ksp.coop.models import AdArtVersion
-from ksp.ledger import log
+from ksp.ledger import dates, log
 
 
 def adart_at(session: Session, date: dt.date) -> AdArt:
@@ -43,9 +44,14 @@ def adart_on(timeline: list[tuple[dt.date, AdArt]], date: dt.date) -> AdArt:
 def change_adart(
     session: Session, *, effective_date: dt.date, changes: dict[str, Any]
 ) -> AdArtVersion:
-    """A new version from `effective_date`; the change itself is a log entry."""
+    """A new version from `effective_date`; the change itself is a log entry. Not inside a
+    closed period, and not a change that leaves every value as it was."""
+    head = log.lock_head(session)  # serialises with closing the books
+    dates.check_effective_date(effective_date, closed_through=head.closed_through)
     current = adart_at(session, effective_date)
     updated = AdArt.model_validate({**current.model_dump(mode="json"), **changes})
+    if updated == current:
+        raise AdArtUnchanged(effective_date=effective_date.isoformat())
     values = updated.model_dump(mode="json")
     appended = log.append(
         session, "adart.changed", {"effective_date": effective_date.isoformat(), "values": values}

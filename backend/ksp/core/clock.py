@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-# The cooperative's business day is in Western Indonesian Time.
+from ksp.core.settings import get_settings
+
+# Western Indonesian Time: the default business time zone.
 WIB = ZoneInfo("Asia/Jakarta")
 
 _frozen: dt.datetime | None = None
@@ -16,9 +18,14 @@ def now() -> dt.datetime:
     return _frozen if _frozen is not None else dt.datetime.now(dt.UTC)
 
 
+def zone() -> ZoneInfo:
+    """The cooperative's time zone (setting KSP_TIMEZONE, default Asia/Jakarta)."""
+    return ZoneInfo(get_settings().timezone)
+
+
 def today() -> dt.date:
-    """The business date in WIB."""
-    return now().astimezone(WIB).date()
+    """The business date in the cooperative's time zone."""
+    return now().astimezone(zone()).date()
 
 
 def freeze(instant: dt.datetime | None) -> None:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     # Anchor the log every N new entries or T minutes, whichever comes first.
     anchor_every_entries: int = 100
     anchor_every_minutes: int = 60
+    # The business day (posting dates, "today") is in this time zone.
+    timezone: str = "Asia/Jakarta"
+    # Members must be adults: at least this old when they register.
+    min_member_age_years: int = Field(17, ge=0, le=100)
     host: str = "127.0.0.1"
     port: int = 8000
     # Request bodies: refused before parsing above this size or JSON nesting depth.
@@ -85,6 +90,15 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
             raise ValueError("KSP_PUBLIC_URL must be like https://ksp.example.id")
         return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"KSP_TIMEZONE {value!r} is not a known time zone") from exc
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

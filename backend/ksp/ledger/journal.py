@@ -8,20 +8,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import BigInteger, Date, column, insert, select, table
 from sqlalchemy.orm import Session
 
+from ksp.core import clock
+from ksp.core.errors import InvalidInput
 from ksp.core.money import MAX_AMOUNT
-from ksp.ledger import log
+from ksp.ledger import dates, log
 from ksp.ledger.chart import known_accounts
 from ksp.ledger.errors import (
     AlreadyReversed,
     InvalidLeg,
-    PeriodClosed,
+    NothingClosed,
+    ReopenAlreadyDecided,
+    ReopenNeedsOtherRole,
+    ReopenNotEarlier,
+    ReopenRequestNotFound,
+    ReopenRequestStale,
     UnbalancedEntry,
     UnknownAccount,
 )
-from ksp.ledger.models import JournalEntry, JournalLine, Side
+from ksp.ledger.models import JournalEntry, JournalLine, PeriodReopenRequest, Side
 
 
 @dataclass(frozen=True)
@@ -68,16 +75,20 @@ def post(
     legs: Sequence[Leg],
     reverses: JournalEntry | None = None,
     log_data: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> JournalEntry:
-    """Posts one balanced entry and its log entry in the caller's transaction."""
+    """Posts one balanced entry and its log entry in the caller's transaction. The book
+    date follows the date rules (`ksp.ledger.dates`); a date before today needs `reason`,
+    which the log entry keeps."""
     validate_legs(legs)
     codes = {leg.account for leg in legs}
     for code in sorted(codes - known_accounts(session, codes)):
         raise UnknownAccount(code_=code)
     head = log.lock_head(session)  # also serialises the closed-period check with closing
-    if head.closed_through is not None and entry_date <= head.closed_through:
-        raise PeriodClosed(closed_through=head.closed_through.isoformat(),
-                           date=entry_date.isoformat())
+    reason = dates.check_posting_date(
+        entry_date, today=clock.today(), closed_through=head.closed_through,
+        joined_on=_joined_on(session, {leg.member for leg in legs if leg.member is not None}),
+        reason=reason)
     data: dict[str, Any] = {
         "date": entry_date.isoformat(),
         "memo": memo,
@@ -89,6 +100,8 @@ def post(
     }
     if reverses is not None:
         data["reverses_seq"] = reverses.seq
+    if reason is not None:
+        data["reason"] = reason
     if log_data:
         data.update(log_data)
     appended = log.append(session, f"journal.{kind}", data)
@@ -109,7 +122,22 @@ def post(
     return entry
 
 
-def reverse(session: Session, *, entry_id: int, entry_date: dt.date, memo: str) -> JournalEntry:
+# The members table named, not imported: the ledger imports no domain module, yet itself
+# refuses a member posting dated before that member joined, whatever code path posts it.
+_MEMBERS = table("members", column("number", BigInteger), column("joined_on", Date))
+
+
+def _joined_on(session: Session, numbers: set[int]) -> dict[int, dt.date]:
+    """Joining dates of the members a posting names (a calon anggota has none yet)."""
+    if not numbers:
+        return {}
+    rows = session.execute(select(_MEMBERS.c.number, _MEMBERS.c.joined_on)
+                           .where(_MEMBERS.c.number.in_(sorted(numbers))))
+    return {number: joined for number, joined in rows if joined is not None}
+
+
+def reverse(session: Session, *, entry_id: int, entry_date: dt.date, memo: str,
+            reason: str | None = None) -> JournalEntry:
     """A new entry with every leg's side swapped; the original stays as it was."""
     original = session.get(JournalEntry, entry_id)
     if original is None:
@@ -125,15 +153,75 @@ def reverse(session: Session, *, entry_id: int, entry_date: dt.date, memo: str) 
         for line in original.lines
     ]
     return post(session, entry_date=entry_date, kind="reversal", memo=memo, legs=legs,
-                reverses=original)
+                reverses=original, reason=reason)
 
 
 def close_period(session: Session, *, through: dt.date) -> int:
-    """Nothing may post on or before `through` afterwards. Returns the log seq."""
+    """Nothing may post on or before `through` afterwards, which must be a day already
+    past. Returns the log seq."""
     head = log.lock_head(session)
-    if head.closed_through is not None and through <= head.closed_through:
-        raise PeriodClosed(closed_through=head.closed_through.isoformat(),
-                           date=through.isoformat())
+    dates.check_close_through(through, today=clock.today(), closed_through=head.closed_through)
     appended = log.append(session, "period.closed", {"through": through.isoformat()})
     head.closed_through = through
+    return appended.seq
+
+
+# Reopening closed books needs both boards: the one who asks and the other who approves.
+REOPEN_ROLES = ("pengurus", "pengawas")
+
+
+def request_reopen(session: Session, *, through: dt.date | None, reason: str, actor: str,
+                   role: str) -> PeriodReopenRequest:
+    """A pengurus or pengawas asks to move the close back to `through` (None: fully open).
+    Nothing changes until the other role approves."""
+    if role not in REOPEN_ROLES:
+        raise ReopenNeedsOtherRole(requested_role=role, needed_role="pengurus/pengawas")
+    head = log.lock_head(session)
+    if head.closed_through is None:
+        raise NothingClosed()
+    if through is not None:
+        dates.check_range(through, "through")
+        if through >= head.closed_through:
+            raise ReopenNotEarlier(closed_through=head.closed_through.isoformat(),
+                                   through=through.isoformat())
+    cleaned = reason.strip()
+    if not cleaned or len(cleaned) > dates.REASON_MAX_LENGTH:
+        raise InvalidInput(field="alasan", reason_id="wajib diisi, paling banyak 200 karakter",
+                           reason_en="is required, at most 200 characters")
+    request = PeriodReopenRequest(through=through, closed_through=head.closed_through,
+                                  reason=cleaned, requested_by=actor, requested_role=role,
+                                  requested_at=clock.now())
+    session.add(request)
+    session.flush()
+    return request
+
+
+def approve_reopen(session: Session, *, request_id: int, actor: str, role: str) -> int:
+    """The other role approves: the close moves back and a `period.reopened` log entry
+    names both roles and the reason. Returns the log seq."""
+    head = log.lock_head(session)
+    request = session.get(PeriodReopenRequest, request_id, with_for_update=True)
+    if request is None:
+        raise ReopenRequestNotFound(request=request_id)
+    if request.seq is not None:
+        raise ReopenAlreadyDecided(request=request_id)
+    needed = next(r for r in REOPEN_ROLES if r != request.requested_role)
+    if role != needed or actor == request.requested_by:
+        raise ReopenNeedsOtherRole(requested_role=request.requested_role, needed_role=needed)
+    if head.closed_through != request.closed_through:
+        current = head.closed_through.isoformat() if head.closed_through else "-"
+        raise ReopenRequestStale(request=request_id,
+                                 requested_at_close=request.closed_through.isoformat(),
+                                 closed_through=current)
+    appended = log.append(session, "period.reopened", {
+        "through": request.through.isoformat() if request.through else None,
+        "previous_through": request.closed_through.isoformat(),
+        "request": request.id,
+        "requested_role": request.requested_role,
+        "approved_role": role,
+        "reason": request.reason,
+    })
+    head.closed_through = request.through
+    request.approved_by, request.approved_role = actor, role
+    request.approved_at, request.seq = clock.now(), appended.seq
     return appended.seq

@@ -1,5 +1,6 @@
 """Tables of the log and of the double-entry books. Rows here are never updated or deleted,
-except the single `log_head` row, which is the log's lock and counter."""
+except the single `log_head` row, which is the log's lock and counter, and a reopening
+request's approval fields."""
 
 from __future__ import annotations
 
@@ -117,3 +118,26 @@ class JournalLine(Base):
     side: Mapped[str] = mapped_column(String(1))
     amount: Mapped[int] = mapped_column(BigInteger)
     entry: Mapped[JournalEntry] = relationship(back_populates="lines")
+
+
+class PeriodReopenRequest(Base):
+    """Maker-checker for reopening closed books: a pengurus or a pengawas asks, the other
+    role approves; the approval moves `log_head.closed_through` back and is a log entry."""
+
+    __tablename__ = "period_reopen_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Closed through this date after reopening; None opens every period.
+    through: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # The close being reopened; an approval after another close or reopening is stale.
+    closed_through: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_role: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                            nullable=True)
+    seq: Mapped[int | None] = mapped_column(ForeignKey("log_entries.seq"), nullable=True,
+                                            unique=True)

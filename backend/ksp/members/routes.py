@@ -25,6 +25,7 @@ from ksp.auth.service import READ_ALL, WRITE
 from ksp.core import clock
 from ksp.core.errors import Forbidden
 from ksp.core.money import format_rupiah
+from ksp.ledger.dates import POSTING_DATE_ERRORS, InvalidBirthDate
 from ksp.ledger.errors import PeriodClosed
 from ksp.members import service, wallet
 from ksp.members.errors import (
@@ -67,6 +68,8 @@ class ExitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tanggal: Tanggal | None = None
+    alasan: HumanText | None = Field(None, max_length=200,
+                                     description="Alasan, wajib bila tanggal sebelum hari ini")
 
 
 class ChallengeIn(BaseModel):
@@ -136,7 +139,8 @@ def wallet_challenge(body: ChallengeIn, session: SessionDep, request: Request,
 
 
 @router.post("/members", status_code=201, response_model=MemberSummary,
-             responses=error_responses(InvalidNik, DuplicateNik, *WALLET_ERRORS))
+             responses=error_responses(InvalidNik, DuplicateNik, InvalidBirthDate,
+                                       *WALLET_ERRORS))
 def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep,
              settings: SettingsDep) -> Any:
     """Pendaftaran calon anggota. The member becomes anggota once simpanan pokok is paid."""
@@ -148,7 +152,8 @@ def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep,
                                                settings=settings)
         member = service.register(session, cipher, service.Registration(
             nik=body.nik, name=body.name, birth_date=body.birth_date, address=body.address,
-            phone=body.phone, occupation=body.occupation), wallet_address=address)
+            phone=body.phone, occupation=body.occupation), wallet_address=address,
+            min_age_years=settings.min_member_age_years)
         return 201, _summary(member), None
 
     return writer.run(body.model_dump(mode="json"), act)
@@ -194,11 +199,12 @@ def get_member(number: MemberNumber, principal: CurrentPrincipal, session: Sessi
 
 @router.post("/members/{number}/exit", status_code=200, response_model=ExitResult,
              responses=error_responses(UnknownMember, MemberNotActive, ExitBeforeJoining,
-                                       PeriodClosed))
+                                       PeriodClosed, *POSTING_DATE_ERRORS))
 def exit_member(number: MemberNumber, body: ExitIn, writer: TellerWriter) -> Any:
     """Anggota keluar: pokok, wajib and sukarela are paid back through the ledger."""
     def act(session: Any) -> tuple[int, Any, int | None]:
-        paid = savings.exit_member(session, member_number=number, on=body.tanggal or clock.today())
+        paid = savings.exit_member(session, member_number=number, on=body.tanggal or clock.today(),
+                                   reason=body.alasan)
         member = service.get_member(session, number)
         return 200, {**_summary(member), "paid_out": {j.value: a for j, a in paid.items()},
                      "paid_out_total": sum(paid.values())}, None

@@ -14,7 +14,8 @@ from stdnum.id import nik as stdnum_nik
 from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.core import clock
 from ksp.core.crypto import PiiCipher, commitment
-from ksp.ledger import log
+from ksp.core.settings import get_settings
+from ksp.ledger import dates, log
 from ksp.ledger.chart import SAVINGS_TOKEN_IDS
 from ksp.ledger.reports import member_balances
 from ksp.members.errors import (
@@ -65,8 +66,14 @@ def get_member(session: Session, number: int, *, lock: bool = False) -> Member:
 
 
 def register(
-    session: Session, cipher: PiiCipher, data: Registration, wallet_address: str | None = None
+    session: Session, cipher: PiiCipher, data: Registration, wallet_address: str | None = None,
+    *, min_age_years: int | None = None,
 ) -> Member:
+    """A calon anggota: a living adult (KSP_MIN_MEMBER_AGE_YEARS unless given) whose NIK
+    agrees with the birth date."""
+    if min_age_years is None:
+        min_age_years = get_settings().min_member_age_years
+    dates.check_birth_date(data.birth_date, today=clock.today(), min_age_years=min_age_years)
     nik = validate_nik(data.nik, data.birth_date)
     lookup = cipher.lookup_hash(nik, "member.nik")
     existing = session.scalars(select(Member).where(Member.nik_lookup == lookup)).first()
@@ -137,11 +144,14 @@ def admit(session: Session, member: Member, *, on: dt.date) -> int:
     return appended.seq
 
 
-def mark_exited(session: Session, member: Member, *, on: dt.date) -> int:
+def mark_exited(session: Session, member: Member, *, on: dt.date,
+                reason: str | None = None) -> int:
     member.status = MemberStatus.KELUAR
     member.exited_on = on
-    appended = log.append(session, "anggota.keluar",
-                          {"member": member.number, "date": on.isoformat()})
+    data: dict[str, object] = {"member": member.number, "date": on.isoformat()}
+    if reason is not None:  # a backdated exit says why
+        data["reason"] = reason
+    appended = log.append(session, "anggota.keluar", data)
     if member.wallet_address:
         enqueue(session, seq=appended.seq, kind=OutboxKind.EXIT_MEMBER,
                 data={"member": member.number})

@@ -15,11 +15,12 @@ from ksp.api.deps import (
     writer_for,
 )
 from ksp.api.openapi import error_responses
-from ksp.api.types import QueryDate, Tanggal
+from ksp.api.types import HumanText, QueryDate, Tanggal
 from ksp.auth.service import WRITE
 from ksp.core import clock
 from ksp.core.errors import Forbidden
 from ksp.core.money import MAX_AMOUNT, format_rupiah
+from ksp.ledger.dates import POSTING_DATE_ERRORS
 from ksp.ledger.errors import PeriodClosed
 from ksp.members.errors import MemberNotActive, UnknownMember
 from ksp.members.service import get_member
@@ -43,6 +44,8 @@ class MovementIn(BaseModel):
     jenis: Jenis
     amount: int = Field(strict=True, gt=0, le=MAX_AMOUNT, description="Rupiah, bilangan bulat")
     tanggal: Tanggal | None = Field(None, description="Tanggal buku; default hari ini")
+    alasan: HumanText | None = Field(None, max_length=200,
+                                     description="Alasan, wajib bila tanggal sebelum hari ini")
 
 
 class MovementOut(BaseModel):
@@ -87,7 +90,8 @@ class Arrears(BaseModel):
     arrears_text: str
 
 
-MOVEMENT_ERRORS = (UnknownMember, MemberNotActive, InvalidAmount, PeriodClosed)
+MOVEMENT_ERRORS = (UnknownMember, MemberNotActive, InvalidAmount, PeriodClosed,
+                   *POSTING_DATE_ERRORS)
 
 
 def _movement(m: Movement) -> dict[str, Any]:
@@ -103,7 +107,7 @@ def deposit(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> Any
     """Setoran simpanan (pokok, wajib, sukarela). Needs an Idempotency-Key header."""
     def act(session: Any) -> tuple[int, Any, int]:
         m = service.deposit(session, member_number=number, jenis=body.jenis, amount=body.amount,
-                            on=body.tanggal or clock.today())
+                            on=body.tanggal or clock.today(), reason=body.alasan)
         return 201, _movement(m), m.seq
 
     return writer.run(body.model_dump(mode="json") | {"member": number}, act)
@@ -116,7 +120,8 @@ def withdraw(number: MemberNumber, body: MovementIn, writer: TellerWriter) -> An
     """Penarikan simpanan sukarela. Needs an Idempotency-Key header."""
     def act(session: Any) -> tuple[int, Any, int]:
         m = service.withdraw(session, member_number=number, jenis=body.jenis,
-                             amount=body.amount, on=body.tanggal or clock.today())
+                             amount=body.amount, on=body.tanggal or clock.today(),
+                             reason=body.alasan)
         return 201, _movement(m), m.seq
 
     return writer.run(body.model_dump(mode="json") | {"member": number}, act)

@@ -13,8 +13,9 @@ from ksp.accounting import postings, products
 from ksp.accounting.products import Jenis as Jenis  # defined beside its accounts
 from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.coop.service import adart_at, adart_on, adart_timeline
+from ksp.core import clock
 from ksp.core.money import MAX_AMOUNT, format_rupiah
-from ksp.ledger import chart
+from ksp.ledger import chart, dates, log
 from ksp.ledger.models import JournalEntry, JournalLine
 from ksp.ledger.reports import member_balances
 from ksp.members import service as members
@@ -72,7 +73,7 @@ def _mirror(session: Session, seq: int, member: Member, jenis: Jenis, delta: int
 
 def deposit(
     session: Session, *, member_number: int, jenis: Jenis, amount: int, on: dt.date,
-    cash_account: str = chart.KAS,
+    cash_account: str = chart.KAS, reason: str | None = None,
 ) -> Movement:
     amount = check_amount(amount)
     member = members.get_member(session, member_number, lock=True)
@@ -87,7 +88,8 @@ def deposit(
     # Read before posting: the member row is locked, and the log lock is then held briefly.
     balance = balances(session, member.number)[jenis] + amount
     entry = postings.post(
-        session, postings.SavingsDeposit(member.number, jenis, amount, cash_account), on=on)
+        session, postings.SavingsDeposit(member.number, jenis, amount, cash_account),
+        on=on, reason=reason)
     _mirror(session, entry.seq, member, jenis, amount)
     if jenis is Jenis.POKOK:
         members.admit(session, member, on=on)
@@ -96,7 +98,7 @@ def deposit(
 
 def withdraw(
     session: Session, *, member_number: int, jenis: Jenis, amount: int, on: dt.date,
-    cash_account: str = chart.KAS,
+    cash_account: str = chart.KAS, reason: str | None = None,
 ) -> Movement:
     amount = check_amount(amount)
     member = members.get_member(session, member_number, lock=True)
@@ -111,13 +113,15 @@ def withdraw(
         raise InsufficientBalance(jenis=jenis.value, balance=format_rupiah(balance),
                                   amount=format_rupiah(amount))
     entry = postings.post(
-        session, postings.SavingsWithdrawal(member.number, jenis, amount, cash_account), on=on)
+        session, postings.SavingsWithdrawal(member.number, jenis, amount, cash_account),
+        on=on, reason=reason)
     _mirror(session, entry.seq, member, jenis, -amount)
     return Movement(entry.seq, entry.id, member.number, jenis, amount, balance - amount, on)
 
 
 def exit_member(
-    session: Session, *, member_number: int, on: dt.date, cash_account: str = chart.KAS
+    session: Session, *, member_number: int, on: dt.date, cash_account: str = chart.KAS,
+    reason: str | None = None,
 ) -> dict[Jenis, int]:
     """Returns pokok, wajib and sukarela to the leaving member, then marks them keluar."""
     member = members.get_member(session, member_number, lock=True)
@@ -125,12 +129,16 @@ def exit_member(
         raise MemberNotActive(number=member.number, status=member.status.value)
     if member.joined_on is not None and on < member.joined_on:
         raise ExitBeforeJoining(joined_on=member.joined_on.isoformat(), date=on.isoformat())
+    # The exit is dated like a posting, also when nothing is paid out.
+    reason = dates.check_posting_date(on, today=clock.today(), reason=reason,
+                                      closed_through=log.lock_head(session).closed_through)
     owed = {j: b for j, b in balances(session, member.number).items() if b > 0}
     for jenis, paid in owed.items():
         entry = postings.post(
-            session, postings.SavingsPayout(member.number, jenis, paid, cash_account), on=on)
+            session, postings.SavingsPayout(member.number, jenis, paid, cash_account),
+            on=on, reason=reason)
         _mirror(session, entry.seq, member, jenis, -paid)
-    members.mark_exited(session, member, on=on)
+    members.mark_exited(session, member, on=on, reason=reason)
     return owed
 
 
