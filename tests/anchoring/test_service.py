@@ -7,6 +7,7 @@ anchors of one test never meet another's.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import queue
 import time
 from collections.abc import Iterator
@@ -357,13 +358,13 @@ def _rpc(env: Env, method: str, *params: Any) -> Any:
 def _proof_api(env: Env, seq: int) -> Any:
     from fastapi.testclient import TestClient
 
-    from ksp.api.app import create_app
     from ksp.auth.models import Role
-    from ksp.auth.service import Principal, issue_token
+    from tests.support.client import KspClient
 
-    app = create_app(env.settings)
-    principal = Principal(subject="pengawas", role=Role.PENGAWAS, member_number=None)
-    headers = {"Authorization": f"Bearer {issue_token(principal, env.settings.secret_key_bytes())}"}
+    staff = KspClient(env.settings)
+    app = staff.app
+    pengawas = staff.staff(Role.PENGAWAS, username=f"pengawas-{seq}-{os.getpid()}-{id(staff)}")
+    headers = {"Authorization": f"Bearer {pengawas}"}
     with TestClient(app) as client:
         reply = client.get(f"/api/v1/log/entries/{seq}/proof", headers=headers)
         listed = client.get("/api/v1/anchors", headers=headers)
