@@ -68,8 +68,9 @@ def cli_env(settings):
 def test_cli_staff_add_refuses_abc_without_a_traceback(cli_env, settings):
     result = _ksp(cli_env, "staff", "add", "kasir", "admin", stdin="abc\nabc\n")
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "Kata sandi ditolak" in result.stdout and "at least 10" in result.stdout
-    assert "Traceback" not in result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "Kata sandi ditolak" in said and "at least 10" in said
+    assert "Traceback" not in said
     _engine, factory = open_database(settings)
     with factory() as session:
         assert session.scalars(select(StaffUser)).first() is None
@@ -78,14 +79,16 @@ def test_cli_staff_add_refuses_abc_without_a_traceback(cli_env, settings):
 def test_cli_staff_disable_ends_login_and_tokens(cli_env, settings):
     client = KspClient(settings)
     token = client.staff(Role.ADMIN, "kasir")
+    client.staff(Role.SUPER_ADMIN, "ketua")
     assert client.get("/api/v1/auth/me", token).status_code == 200
 
-    result = _ksp(cli_env, "staff", "disable", "kasir")
+    result = _ksp(cli_env, "staff", "disable", "kasir", "--as", "ketua")
     assert result.returncode == 0, result.stdout + result.stderr
     assert client.get("/api/v1/auth/me", token).json()["code"] == "session_ended"
 
-    missing = _ksp(cli_env, "staff", "disable", "nobody")
-    assert missing.returncode == 2 and "tidak ditemukan" in missing.stdout
-    assert _ksp(cli_env, "staff", "enable", "kasir").returncode == 0
+    missing = _ksp(cli_env, "staff", "disable", "nobody", "--as", "ketua")
+    assert missing.returncode == 2 and "tidak ditemukan" in missing.stdout + missing.stderr
+    assert _ksp(cli_env, "staff", "enable", "kasir", "--as", "ketua").returncode == 0
     with client.app.state.sessionmaker() as session:
-        assert session.scalars(select(StaffUser.active)).one() is True
+        kasir = session.scalars(select(StaffUser).where(StaffUser.username == "kasir")).one()
+        assert kasir.active is True

@@ -34,6 +34,16 @@ def clean_text(value: str) -> str:
 # Every human text field of a request: `name: HumanText = Field(max_length=120)`.
 HumanText = Annotated[str, AfterValidator(clean_text)]
 
+
+def _blank_is_none(value: str | None) -> str | None:
+    if value is None or not unicodedata.normalize("NFC", value).strip():
+        return None
+    return clean_text(value)
+
+
+# An optional text where blank means "not given" (a reason the service may require).
+OptionalText = Annotated[str | None, AfterValidator(_blank_is_none)]
+
 # A date in a body: 1900..2100 (the rule lives in ksp.ledger.dates).
 Tanggal = KspDate
 # A date in a query string: 1900..2100, optional (today when absent).

@@ -19,7 +19,7 @@ from ksp.api.deps import (
     writer_for,
 )
 from ksp.api.openapi import error_responses
-from ksp.api.types import HumanText, Tanggal
+from ksp.api.types import HumanText, OptionalText, Tanggal
 from ksp.auth.errors import TooManyChallenges
 from ksp.auth.service import READ_ALL, WRITE
 from ksp.core import clock
@@ -68,7 +68,7 @@ class ExitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tanggal: Tanggal | None = None
-    alasan: HumanText | None = Field(None, max_length=200,
+    alasan: OptionalText = Field(None, max_length=200,
                                      description="Alasan, wajib bila tanggal sebelum hari ini")
 
 

@@ -15,7 +15,7 @@ from ksp.api.deps import (
     writer_for,
 )
 from ksp.api.openapi import error_responses
-from ksp.api.types import HumanText, QueryDate, Tanggal
+from ksp.api.types import OptionalText, QueryDate, Tanggal
 from ksp.auth.service import WRITE
 from ksp.core import clock
 from ksp.core.errors import Forbidden
@@ -44,7 +44,7 @@ class MovementIn(BaseModel):
     jenis: Jenis
     amount: int = Field(strict=True, gt=0, le=MAX_AMOUNT, description="Rupiah, bilangan bulat")
     tanggal: Tanggal | None = Field(None, description="Tanggal buku; default hari ini")
-    alasan: HumanText | None = Field(None, max_length=200,
+    alasan: OptionalText = Field(None, max_length=200,
                                      description="Alasan, wajib bila tanggal sebelum hari ini")
 
 
