@@ -29,9 +29,7 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def anvil() -> Iterator[Anvil]:
-    """A real Anvil on a free port, for the whole test session."""
+def _running_anvil() -> Iterator[Anvil]:
     try:
         chain = Anvil(port=free_port())
     except AnvilNotFound as exc:
@@ -39,6 +37,18 @@ def anvil() -> Iterator[Anvil]:
     chain.start()
     yield chain
     chain.stop()
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[Anvil]:
+    """A real Anvil on a free port, for the whole test session."""
+    yield from _running_anvil()
+
+
+@pytest.fixture
+def own_anvil() -> Iterator[Anvil]:
+    """A real Anvil for one test alone (one it may stop, stall or roll back)."""
+    yield from _running_anvil()
 
 
 @pytest.fixture
@@ -80,12 +90,8 @@ def postgres_problem() -> str | None:
     return _PG_PROBLEM[0]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each test that uses the database runs on SQLite and on PostgreSQL (own schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ksp.sqlite3'}"
-        return
+def _postgres_schema() -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL (dropped afterwards), or a loud skip."""
     problem = postgres_problem()
     if problem is not None:
         pytest.skip(f"SKIPPED LOUDLY: PostgreSQL at {POSTGRES_URL} unreachable ({problem})")
@@ -102,6 +108,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that uses the database runs on SQLite and on PostgreSQL (own schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ksp.sqlite3'}"
+        return
+    yield from _postgres_schema()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """PostgreSQL only (own schema), for tests of the production layout."""
+    yield from _postgres_schema()
 
 
 @pytest.fixture

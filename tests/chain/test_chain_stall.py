@@ -10,29 +10,15 @@ import statistics
 import threading
 import time
 
-import pytest
 from eth_account import Account
 
 from ksp.auth.models import Role
-from ksp.chain.anvil import Anvil, AnvilNotFound
 from ksp.chain.client import make_web3
 from ksp.chain.runtime import ChainRuntime
 from ksp.chain.worker import OutboxWorker
 from ksp.savings.reconcile import reconcile
 from tests.chain.test_outbox import join
-from tests.conftest import free_port
 from tests.support.client import KspClient
-
-
-@pytest.fixture
-def own_anvil():
-    try:
-        chain = Anvil(port=free_port())
-    except AnvilNotFound as exc:
-        pytest.skip(f"SKIPPED LOUDLY: {exc}")
-    chain.start()
-    yield chain
-    chain.stop()
 
 
 def test_stalled_chain_during_reconcile_delays_neither_deposits_nor_health(settings, own_anvil):

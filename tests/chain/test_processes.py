@@ -9,56 +9,25 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from eth_account import Account
-from sqlalchemy import create_engine, text
 
 from ksp.auth.models import Role
 from ksp.auth.service import create_staff
 from ksp.bootstrap import open_database
 from ksp.chain.anchor_registry import latest
-from ksp.chain.anvil import Anvil, AnvilNotFound
 from ksp.chain.runtime import ChainRuntime
 from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
 from ksp.ledger.models import LogHead
 from tests.chain.test_outbox import join, token_balances
-from tests.conftest import POSTGRES_URL, free_port, postgres_problem
+from tests.conftest import free_port
 
 KSP = str(Path(sys.executable).parent / "ksp")
 PASSWORD = "rahasia-uji-proses-123"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    problem = postgres_problem()
-    if problem is not None:
-        pytest.skip(f"SKIPPED LOUDLY: PostgreSQL at {POSTGRES_URL} unreachable ({problem})")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture
-def own_anvil() -> Iterator[Anvil]:
-    try:
-        chain = Anvil(port=free_port())
-    except AnvilNotFound as exc:
-        pytest.skip(f"SKIPPED LOUDLY: {exc}")
-    chain.start()
-    yield chain
-    chain.stop()
 
 
 def until(condition, timeout: float, what: str):
