@@ -39,7 +39,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
-SCREENSHOT = PROJECT_ROOT / "reports/wallet-page.png"
+SCREENSHOT = PROJECT_ROOT / "docs/screens/wallet-page.png"
 PASSWORD = "kata-sandi-uji-9"  # test-only wallet password
 TIMEOUT_MS = 15_000
 
