@@ -12,6 +12,7 @@ from eth_account.messages import encode_typed_data
 from ksp.auth.models import Role
 from ksp.chain.runtime import ChainRuntime
 from ksp.ledger.models import LogEntry
+from ksp.receipts import service
 from ksp.receipts.errors import InvalidReceiptText
 from ksp.receipts.service import parse_qr_text
 from tests.support.client import KspClient, new_wallet
@@ -179,3 +180,29 @@ def test_tampered_claim_of_a_real_signature_fails(world):
     forged = replace(claim, amount=claim.amount * 10)
     assert _recover(body["domain"], forged.seq, "0x" + forged.leaf_hash.hex(), forged.member,
                     forged.amount, signature) != body["signer"]
+
+
+def test_an_entry_of_a_member_without_money_lines_has_no_receipt(world):
+    client, _admin, (w1, _w2), (n, _m), _seqs, _deployment = world
+    with client.app.state.sessionmaker() as session:
+        registered = session.query(LogEntry).filter_by(kind="anggota.terdaftar").order_by(
+            LogEntry.seq).first().seq  # names member n in its payload, moves no rupiah
+    reply = client.get(f"/api/v1/log/entries/{registered}/receipt", client.member_login(w1))
+    assert reply.status_code == 404, reply.text
+    assert reply.json()["code"] == "receipt_not_available"
+    assert reply.json()["details"] == {"seq": registered, "member": n}
+
+
+def test_an_entry_of_several_members_needs_the_member_parameter_from_staff(world, monkeypatch):
+    client, admin, (w1, _w2), (n, m), (seq, _other), _deployment = world
+    # A shared entry (e.g. a transfer between members): the amounts per member on its lines.
+    monkeypatch.setattr(service, "member_amounts", lambda _session, _seq: {n: 40_000, m: -7})
+    reply = client.get(f"/api/v1/log/entries/{seq}/receipt", admin)
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["code"] == "receipt_member_required"
+    chosen = client.get(f"/api/v1/log/entries/{seq}/receipt?member={m}", admin).json()
+    assert (chosen["member"], chosen["amount"]) == (m, -7)
+    own = client.get(f"/api/v1/log/entries/{seq}/receipt", client.member_login(w1)).json()
+    assert (own["member"], own["amount"]) == (n, 40_000)
+    assert _recover(own["domain"], seq, own["leaf_hash"], n, 40_000,
+                    own["signature"]) == own["signer"]
