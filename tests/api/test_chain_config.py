@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eth_account import Account
 from fastapi.testclient import TestClient
 
 from ksp.accounting.products import TOKEN_ID_BY_JENIS
@@ -17,7 +18,9 @@ def test_without_a_chain_it_is_null_not_500_and_still_gives_the_token_ids(settin
     assert reply.status_code == 200
     assert reply.json() == {"chain_id": None, "rpc_url": settings.effective_rpc_url,
                             "contracts": {},
-                            "savings_token_ids": {"pokok": 1, "wajib": 2, "sukarela": 3}}
+                            "savings_token_ids": {"pokok": 1, "wajib": 2, "sukarela": 3},
+                            "receipt_signer": Account.from_key(
+                                settings.operator_private_key()).address}
 
 
 def test_token_ids_come_from_the_one_python_definition(settings):
@@ -51,4 +54,5 @@ def test_openapi_documents_the_response_body(settings):
     assert ok["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ChainConfig"}
     fields = spec["components"]["schemas"]["ChainConfig"]["properties"]
-    assert set(fields) == {"chain_id", "rpc_url", "contracts", "savings_token_ids"}
+    assert set(fields) == {"chain_id", "rpc_url", "contracts", "savings_token_ids",
+                           "receipt_signer"}

@@ -22,6 +22,8 @@ from ksp.core.crypto import PiiCipher
 from ksp.core.settings import Settings, get_settings
 from ksp.ledger.routes import router as ledger_router
 from ksp.members.routes import router as members_router
+from ksp.receipts.routes import router as receipts_router
+from ksp.receipts.service import signer_address
 from ksp.savings.routes import router as savings_router
 
 
@@ -46,7 +48,8 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
                    adart_router):
         app.include_router(router)
     app.include_router(anchoring_router)
-    app.include_router(config_router(TOKEN_ID_BY_JENIS))
+    app.include_router(receipts_router)
+    app.include_router(config_router(TOKEN_ID_BY_JENIS, signer_address))
     install_pages(app)  # last: the wallet page and /static never shadow an API route
     document_routes(app)
     # Added last = outermost: the headers go on the guard's refusals too.

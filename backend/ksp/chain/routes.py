@@ -1,11 +1,13 @@
 """The chain facts the member's page needs, defined once on the server: chain id, the RPC
-URL phones should use, contract addresses, and the SavingsToken id of each jenis.
+URL phones should use, contract addresses, the SavingsToken id of each jenis, and the
+address that signs receipts.
 
-`chain` imports no domain module, so the app passes the token ids in (config_router)."""
+`chain` imports no domain module, so the app passes the token ids and the receipt signer
+in (config_router)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,9 +22,13 @@ class ChainConfig(BaseModel):
                                       "when the chain cannot be reached")
     savings_token_ids: dict[str, int] = Field(description="SavingsToken id of each jenis "
                                               "(1 unit = Rp 1)")
+    receipt_signer: str | None = Field(description="Address that signs receipts (EIP-712, "
+                                       "docs/ANCHORING.md); null when no key is set")
 
 
-def config_router(savings_token_ids: Mapping[str, int]) -> APIRouter:
+def config_router(savings_token_ids: Mapping[str, int],
+                  receipt_signer: Callable[[Any], str | None]) -> APIRouter:
+    """`receipt_signer` gives the signer's address from the app's ChainRuntime."""
     router = APIRouter(prefix="/api/v1/chain", tags=["chain"])
     token_ids = dict(savings_token_ids)
 
@@ -43,6 +49,7 @@ def config_router(savings_token_ids: Mapping[str, int]) -> APIRouter:
             chain_id, contracts = None, {}
         return ChainConfig(chain_id=chain_id,
                            rpc_url=settings.public_rpc_url or settings.effective_rpc_url,
-                           contracts=contracts, savings_token_ids=token_ids)
+                           contracts=contracts, savings_token_ids=token_ids,
+                           receipt_signer=receipt_signer(state.chain))
 
     return router
