@@ -20,6 +20,8 @@ class ChainConfig(BaseModel):
                                       "when the chain cannot be reached")
     savings_token_ids: dict[str, int] = Field(description="SavingsToken id of each jenis "
                                               "(1 unit = Rp 1)")
+    anchor_every_minutes: int = Field(description="Longest wait before a new entry is "
+                                      "anchored (KSP_ANCHOR_EVERY_MINUTES)")
 
 
 def config_router(savings_token_ids: Mapping[str, int]) -> APIRouter:
@@ -43,6 +45,7 @@ def config_router(savings_token_ids: Mapping[str, int]) -> APIRouter:
             chain_id, contracts = None, {}
         return ChainConfig(chain_id=chain_id,
                            rpc_url=settings.public_rpc_url or settings.effective_rpc_url,
-                           contracts=contracts, savings_token_ids=token_ids)
+                           contracts=contracts, savings_token_ids=token_ids,
+                           anchor_every_minutes=settings.anchor_every_minutes)
 
     return router
