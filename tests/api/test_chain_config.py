@@ -17,7 +17,8 @@ def test_without_a_chain_it_is_null_not_500_and_still_gives_the_token_ids(settin
     assert reply.status_code == 200
     assert reply.json() == {"chain_id": None, "rpc_url": settings.effective_rpc_url,
                             "contracts": {},
-                            "savings_token_ids": {"pokok": 1, "wajib": 2, "sukarela": 3}}
+                            "savings_token_ids": {"pokok": 1, "wajib": 2, "sukarela": 3},
+                            "anchor_every_minutes": settings.anchor_every_minutes}
 
 
 def test_token_ids_come_from_the_one_python_definition(settings):
@@ -51,4 +52,5 @@ def test_openapi_documents_the_response_body(settings):
     assert ok["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ChainConfig"}
     fields = spec["components"]["schemas"]["ChainConfig"]["properties"]
-    assert set(fields) == {"chain_id", "rpc_url", "contracts", "savings_token_ids"}
+    assert set(fields) == {"chain_id", "rpc_url", "contracts", "savings_token_ids",
+                           "anchor_every_minutes"}
