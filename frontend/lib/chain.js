@@ -4,6 +4,7 @@ import { ANCHORED_TOPIC, matchingAnchor } from './proof.js';
 
 const TOKEN_ABI = ['function balanceOf(address,uint256) view returns (uint256)'];
 const CHAIN_TIMEOUT_MS = 8000;
+const LATEST = '0x52bfe789';  // AnchorRegistry.latest() -> (treeSize, root, anchorCount)
 
 function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((_, reject) =>
@@ -52,10 +53,16 @@ export async function readAnchor(config, block, treeSize, root) {
   if (block == null) return { state: 'missing' };
   try {
     const at = '0x' + Number(block).toString(16);
-    const logs = await rpc(config.rpc_url, 'eth_getLogs',
-      [{ address: registry, fromBlock: at, toBlock: at, topics: [ANCHORED_TOPIC] }]);
+    const [logs, latest] = await Promise.all([
+      rpc(config.rpc_url, 'eth_getLogs',
+        [{ address: registry, fromBlock: at, toBlock: at, topics: [ANCHORED_TOPIC] }]),
+      rpc(config.rpc_url, 'eth_call', [{ to: registry, data: LATEST }, 'latest']),
+    ]);
     const anchor = matchingAnchor(logs, treeSize, root);
-    return anchor ? { state: 'ok', anchor } : { state: 'missing' };
+    // latest() behind this size: the admin set the anchor aside (resetAnchor).
+    const word = String(latest).replace(/^0x/, '').slice(0, 64);
+    if (!anchor || !word || BigInt('0x' + word) < BigInt(treeSize)) return { state: 'missing' };
+    return { state: 'ok', anchor };
   } catch {
     return { state: 'down' };
   }

@@ -147,6 +147,21 @@ def test_member_checks_an_anchored_entry_and_sees_a_later_one_not_anchored_yet(
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
 
+        # A server that alters the entry (one rupiah more) is caught on the phone.
+        def altered(route: Any) -> None:
+            reply = route.fetch()
+            body = reply.json()
+            body["payload"] = body["payload"].replace("250000", "250001")
+            route.fulfill(response=reply, json=body)
+
+        page.route("**/api/v1/log/entries/*/proof", altered)
+        sukarela.get_by_role("button", name="Periksa entri saya").click()
+        expect(result).to_have_text(
+            "✗ Bukti TIDAK cocok dengan blockchain. Laporkan ke pengawas koperasi.")
+        page.unroute("**/api/v1/log/entries/*/proof")
+        sukarela.get_by_role("button", name="Periksa entri saya").click()
+        expect(result).to_contain_text("✓ Entri ini tercatat di blockchain")
+
         page.get_by_role("button", name="EN", exact=True).click()
         expect(newest.locator(".check-result")).to_contain_text("Not anchored yet")
         expect(result).to_contain_text("✓ This entry is recorded on the blockchain")
