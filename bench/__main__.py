@@ -23,6 +23,7 @@ BENCHES = [
     "bench_merkle",
     "bench_store_proofs",
     "bench_audit",
+    "bench_page_load",
 ]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

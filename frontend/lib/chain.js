@@ -1,8 +1,10 @@
 // The on-chain mirror, read by the phone itself over JSON-RPC, not through our server.
-import { ethers } from './ethers.js';
+import { loadEthers } from './ethers.js';
+import { ANCHORED_TOPIC, matchingAnchor } from './proof.js';
 
 const TOKEN_ABI = ['function balanceOf(address,uint256) view returns (uint256)'];
 const CHAIN_TIMEOUT_MS = 8000;
+const LATEST = '0x52bfe789';  // AnchorRegistry.latest() -> (treeSize, root, anchorCount)
 
 function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((_, reject) =>
@@ -12,7 +14,7 @@ function withTimeout(promise, ms) {
 // The owner's SavingsToken balance per jenis, using the server's chain config.
 // Returns {state: 'ok', chainId, token, balances} | {state: 'down'} | {state: 'nocontract'}.
 export async function readSavingsTokens(config, owner) {
-  const E = ethers();
+  const E = await loadEthers().catch(() => null);
   const token = config.contracts && config.contracts.SavingsToken;
   if (!E || config.chain_id == null || !config.rpc_url) return { state: 'down' };
   if (!token) return { state: 'nocontract' };
@@ -28,5 +30,40 @@ export async function readSavingsTokens(config, owner) {
     return { state: 'down' };
   } finally {
     provider.destroy();
+  }
+}
+
+async function rpc(url, method, params) {
+  const reply = await withTimeout(fetch(url, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  }), CHAIN_TIMEOUT_MS);
+  const body = await reply.json();
+  if (body.error || !('result' in body)) throw new Error('rpc error');
+  return body.result;
+}
+
+// The AnchorRegistry's Anchored event with this tree size and root, read by the phone from
+// the chain itself (raw eth_getLogs, no ethers). `block` is where the server says the anchor
+// is: only where to look (public RPCs cap the block range); size and root come from the chain.
+// Returns {state: 'ok', anchor} | {state: 'missing'} | {state: 'down'}.
+export async function readAnchor(config, block, treeSize, root) {
+  const registry = config.contracts && config.contracts.AnchorRegistry;
+  if (config.chain_id == null || !config.rpc_url || !registry) return { state: 'down' };
+  if (block == null) return { state: 'missing' };
+  try {
+    const at = '0x' + Number(block).toString(16);
+    const [logs, latest] = await Promise.all([
+      rpc(config.rpc_url, 'eth_getLogs',
+        [{ address: registry, fromBlock: at, toBlock: at, topics: [ANCHORED_TOPIC] }]),
+      rpc(config.rpc_url, 'eth_call', [{ to: registry, data: LATEST }, 'latest']),
+    ]);
+    const anchor = matchingAnchor(logs, treeSize, root);
+    // latest() behind this size: the admin set the anchor aside (resetAnchor).
+    const word = String(latest).replace(/^0x/, '').slice(0, 64);
+    if (!anchor || !word || BigInt('0x' + word) < BigInt(treeSize)) return { state: 'missing' };
+    return { state: 'ok', anchor };
+  } catch {
+    return { state: 'down' };
   }
 }

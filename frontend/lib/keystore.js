@@ -14,8 +14,9 @@ export function storedKeystore() {
   if (!json) return null;
   try {
     const address = JSON.parse(json).address;
-    const E = ethers();
-    return { json, address: E ? E.getAddress('0x' + String(address).replace(/^0x/, '')) : address };
+    const E = ethers();  // until ethers is loaded, the address is shown in lower case
+    const hex = '0x' + String(address).replace(/^0x/, '').toLowerCase();
+    return { json, address: E ? E.getAddress(hex) : hex };
   } catch { return null; }
 }
 

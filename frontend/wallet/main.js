@@ -1,15 +1,19 @@
 // Dompet anggota KSP: the member's wallet, sign-in, savings and the on-chain proof.
 // Plain ES modules, no build step. The private key is created, encrypted and used only
 // here; the server never sees it. This file owns the state and the actions; view.js draws.
-import { chainConfig, memberLedger, signInWithWallet } from '../lib/api.js';
-import { readSavingsTokens } from '../lib/chain.js';
-import { ethers } from '../lib/ethers.js';
+import { api, chainConfig, memberLedger, signInWithWallet } from '../lib/api.js';
+import { loadEthers } from '../lib/ethers.js';
 import { saveLang, storedLang, translate } from '../lib/i18n.js';
 import {
   checkPasswords, createWallet, forgetStored, injectedSigner, openStored, parseSecret,
-  saveEncrypted,
+  saveEncrypted, storedKeystore,
 } from '../lib/keystore.js';
 import { addressElement, render, renderMessages, scrollToError } from './view.js';
+
+// Chain reads and proofs are not needed to draw the sign-in screen: fetched on first use,
+// so a slow phone connection carries fewer files before the page answers.
+const chainModule = () => import('../lib/chain.js');
+const proofModule = () => import('../lib/proof.js');
 
 const SESSION = 'ksp.session';  // sessionStorage: {token, member, address}
 
@@ -29,6 +33,7 @@ const S = {
   error: null,         // {key} or an API error body {message, message_en}
   busy: false,
   backup: null,        // recovery words, shown once after creating a wallet
+  checks: {},          // seq -> {state: 'checking'|'ok'|'notyet'|'bad'|'down'|'error', ...}
 };
 let chainReads = 0;    // only the latest chain read may draw its result
 
@@ -40,11 +45,12 @@ function say(key, vars) { S.status = key ? { key, vars } : null; renderMessages(
 function fail(error) { S.error = error; S.status = null; draw(); }
 const progress = (key) => (p) => say(key, { p: Math.round(p * 100) });
 
-async function guarded(work) {
+// needsEthers: wallets and signatures need it; reading the ledger does not.
+async function guarded(work, needsEthers = true) {
   if (S.busy) return;
-  if (!ethers()) { fail({ key: 'errNoEthers' }); return; }
   S.busy = true; S.error = null; draw();
   try {
+    if (needsEthers) await loadEthers();
     await work();
   } catch (e) {
     S.status = null;
@@ -124,7 +130,7 @@ function onSignIn() {
 
 function signOut() {
   sessionStorage.removeItem(SESSION);
-  S.session = null; S.data = null; S.chain = null; S.status = null;
+  S.session = null; S.data = null; S.chain = null; S.status = null; S.checks = {};
   chainReads += 1;
   draw();
 }
@@ -176,12 +182,13 @@ async function refresh() {
 }
 
 async function checkChain() {
-  if (!S.session || !S.data || !ethers()) return;
+  if (!S.session || !S.data) return;
   const read = ++chainReads;
   S.chain = { state: 'checking' };
   draw();
   let result;
   try {
+    const { readSavingsTokens } = await chainModule();
     result = await readSavingsTokens(await chainConfig(), S.session.address);
   } catch {
     result = { state: 'down' };
@@ -191,8 +198,47 @@ async function checkChain() {
   draw();
 }
 
+// --- "Periksa entri saya": the entry is in a log whose root is on chain ------------------
+// The proof comes from our server; the leaf is recomputed here from the payload, the path is
+// verified here, and the root is read from the AnchorRegistry over the chain's own RPC.
+async function checkEntry(seq) {
+  if (!S.session || (S.checks[seq] && S.checks[seq].state === 'checking')) return;
+  const session = S.session;
+  S.checks[seq] = { state: 'checking' };
+  draw();
+  let result;
+  try {
+    const config = await chainConfig();
+    try {
+      const proof = await api('GET', `/api/v1/log/entries/${seq}/proof`, null, session.token);
+      const [E, { checkProof }, { readAnchor }] = await Promise.all(
+        [loadEthers(), proofModule(), chainModule()]);
+      const own = checkProof(proof, E.keccak256);
+      if (!own.ok) {
+        result = { state: 'bad' };
+      } else {
+        const read = await readAnchor(config, proof.anchor && proof.anchor.block,
+          proof.tree_size, own.root);
+        result = read.state === 'ok' ? { state: 'ok', anchor: read.anchor }
+          : read.state === 'down' ? { state: 'down' } : { state: 'bad' };
+      }
+    } catch (e) {
+      if (e && e.code === 'not_anchored_yet') {
+        result = { state: 'notyet', minutes: config.anchor_every_minutes };
+      } else {
+        throw e;
+      }
+    }
+  } catch (e) {
+    result = { state: 'error', error: e && (e.key || e.message_en) ? e : { key: 'errNetwork' } };
+  }
+  if (S.session !== session) return;  // signed out meanwhile
+  S.checks[seq] = result;
+  draw();
+}
+
 function refreshWhenSeenAgain() {
-  if (document.visibilityState === 'visible' && S.session && !S.busy) guarded(refresh);
+  if (document.visibilityState === 'visible' && S.session && !S.busy) guarded(refresh, false);
 }
 
 // --- start --------------------------------------------------------------------------------
@@ -211,7 +257,11 @@ $('signout').addEventListener('click', signOut);
 $('lock').addEventListener('click', lock);
 $('forget').addEventListener('click', forget);
 $('copy').addEventListener('click', copyAddress);
-$('recheck').addEventListener('click', () => guarded(refresh));
+$('recheck').addEventListener('click', () => guarded(refresh, false));
+$('lines').addEventListener('click', (ev) => {
+  const button = ev.target.closest('button[data-seq]');
+  if (button) checkEntry(Number(button.dataset.seq));
+});
 $('backup-done').addEventListener('click', () => { S.backup = null; draw(); });
 for (const b of document.querySelectorAll('[data-lang]')) {
   b.addEventListener('click', () => setLang(b.dataset.lang));
@@ -222,5 +272,7 @@ if (window.ethereum && window.ethereum.on) {
 }
 
 draw();
-if (!ethers()) fail({ key: 'errNoEthers' });
-else if (S.session) guarded(refresh);
+performance.mark('ksp-usable');  // the page answers taps now (bench/bench_page_load.py)
+document.documentElement.dataset.ready = '1';
+if (S.session) guarded(refresh, false);
+else if (storedKeystore()) loadEthers().then(draw, () => {});  // checksummed address, soon

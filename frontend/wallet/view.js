@@ -72,16 +72,44 @@ function chainStatusText(S) {
 // A statement line's kind ends in its action, e.g. "simpanan.sukarela.setor".
 const ACTIONS = ['setor', 'tarik', 'kembali'];
 
+const short = (hex) => `${hex.slice(0, 10)}…${hex.slice(-6)}`;
+
+function checkText(S, c) {
+  const t = (key, vars) => translate(S.lang, key, vars);
+  if (c.state === 'checking') return t('checkChecking');
+  if (c.state === 'ok') {
+    return t('checkOk', { i: c.anchor.index, n: c.anchor.treeSize, b: c.anchor.block,
+      t: short(c.anchor.tx) });
+  }
+  if (c.state === 'notyet') return t('checkNotYet', { m: c.minutes ?? '?' });
+  if (c.state === 'bad') return t('checkBad');
+  if (c.state === 'down') return t('checkDown');
+  return errorText(S, c.error);
+}
+
+// The "Periksa entri saya" button of a line and, once pressed, what it found.
+function entryCheck(S, seq) {
+  const t = (key, vars) => translate(S.lang, key, vars);
+  const c = S.checks[seq];
+  const result = c ? h('span', { class: 'check-result ' + c.state, id: `check-${seq}`,
+    role: 'status' }, checkText(S, c)) : null;
+  if (c && c.state === 'ok') result.title = c.anchor.tx;
+  return h('span', { class: 'check' },
+    h('button', { type: 'button', class: 'link small', 'data-seq': String(seq) }, t('checkEntry')),
+    result);
+}
+
 function lineItem(S, x) {
   const t = (key, vars) => translate(S.lang, key, vars);
   const action = String(x.kind).split('.').pop();
   const isIn = x.setor > 0;
-  return h('li', null,
+  return h('li', { 'data-seq': String(x.seq) },
     h('span', { class: 'what' }, h('span', { class: 'date' }, ddmmyyyy(x.tanggal)),
       `${ACTIONS.includes(action) ? t(action) : x.kind} · ${has(S.lang, x.jenis) ? t(x.jenis) : x.jenis}`),
     h('span', { class: 'money' },
       h('span', { class: isIn ? 'in' : 'out' }, (isIn ? '+' : '−') + rupiah(isIn ? x.setor : x.tarik)),
-      h('span', { class: 'saldo' }, t('saldo', { s: rupiah(x.saldo) }))));
+      h('span', { class: 'saldo' }, t('saldo', { s: rupiah(x.saldo) }))),
+    entryCheck(S, x.seq));
 }
 
 function renderSavings(S) {

@@ -20,7 +20,8 @@ def test_without_a_chain_it_is_null_not_500_and_still_gives_the_token_ids(settin
                             "contracts": {},
                             "savings_token_ids": {"pokok": 1, "wajib": 2, "sukarela": 3},
                             "receipt_signer": Account.from_key(
-                                settings.operator_private_key()).address}
+                                settings.operator_private_key()).address,
+                            "anchor_every_minutes": settings.anchor_every_minutes}
 
 
 def test_token_ids_come_from_the_one_python_definition(settings):
@@ -55,4 +56,4 @@ def test_openapi_documents_the_response_body(settings):
         "$ref": "#/components/schemas/ChainConfig"}
     fields = spec["components"]["schemas"]["ChainConfig"]["properties"]
     assert set(fields) == {"chain_id", "rpc_url", "contracts", "savings_token_ids",
-                           "receipt_signer"}
+                           "receipt_signer", "anchor_every_minutes"}

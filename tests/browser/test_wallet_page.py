@@ -183,7 +183,7 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
 
         page.screenshot(path=str(SCREENSHOT), full_page=True)
 
-        page.get_by_role("button", name="EN").click()
+        page.get_by_role("button", name="EN", exact=True).click()
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.get_by_role("heading", name="My savings")).to_be_visible()
         expect(page.get_by_role("heading", name="Savings history")).to_be_visible()
@@ -258,9 +258,9 @@ def test_new_wallet_errors_and_chain_down_still_show_the_ledger(
         # That wallet belongs to no member: the API's message, in the chosen language.
         page.get_by_role("button", name="Masuk", exact=True).click()
         expect(page.locator("#error")).to_contain_text("dompet tidak terdaftar")
-        page.get_by_role("button", name="EN").click()
+        page.get_by_role("button", name="EN", exact=True).click()
         expect(page.locator("#error")).to_contain_text("wallet is not linked")
-        page.get_by_role("button", name="ID").click()
+        page.get_by_role("button", name="ID", exact=True).click()
 
         # Lock, then open with a wrong and with the right password.
         page.get_by_role("button", name="Kunci dompet").click()

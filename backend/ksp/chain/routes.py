@@ -24,6 +24,8 @@ class ChainConfig(BaseModel):
                                               "(1 unit = Rp 1)")
     receipt_signer: str | None = Field(description="Address that signs receipts (EIP-712, "
                                        "docs/ANCHORING.md); null when no key is set")
+    anchor_every_minutes: int = Field(description="Longest wait before a new entry is "
+                                      "anchored (KSP_ANCHOR_EVERY_MINUTES)")
 
 
 def config_router(savings_token_ids: Mapping[str, int],
@@ -50,6 +52,7 @@ def config_router(savings_token_ids: Mapping[str, int],
         return ChainConfig(chain_id=chain_id,
                            rpc_url=settings.public_rpc_url or settings.effective_rpc_url,
                            contracts=contracts, savings_token_ids=token_ids,
-                           receipt_signer=receipt_signer(state.chain))
+                           receipt_signer=receipt_signer(state.chain),
+                           anchor_every_minutes=settings.anchor_every_minutes)
 
     return router

@@ -56,9 +56,10 @@ class Settings(BaseSettings):
     # Blocks on top before a chain write counts as final. Unset: by chain (0 on the local
     # Anvil, the `finalized` tag on Polygon and Ethereum, 64 elsewhere).
     confirmation_depth: int | None = None
-    # Anchor the log every N new entries or T minutes, whichever comes first.
-    anchor_every_entries: int = 100
-    anchor_every_minutes: int = 60
+    # Anchor the log every N new entries or T minutes, whichever comes first. Short, so a
+    # member's "not anchored yet" lasts minutes (gas per day: docs/BENCHMARKS.md).
+    anchor_every_entries: int = 50
+    anchor_every_minutes: int = 5
     # The business day (posting dates, "today") is in this time zone.
     timezone: str = "Asia/Jakarta"
     # Members must be adults: at least this old when they register.
