@@ -25,6 +25,7 @@ from ksp.printing.render import (
     local_only_fetcher,
     read_csv,
     render_html_string,
+    to_csv,
 )
 from ksp.savings import service as savings
 from tests.support.client import KspClient, new_wallet
@@ -220,3 +221,13 @@ def test_staff_and_pengawas_read_members_cannot(world):
         assert client.http.get(path).status_code == 401, path
         assert client.get(path, pengawas).status_code == 200, path
     assert client.get("/api/v1/reports/ledger.pdf", pengawas).status_code == 422
+
+
+def test_csv_round_trips_rupiah_and_never_carries_a_formula():
+    rows = [[1, "Rosmawati; \"Ros\"", 1_250_000, -50_000], [2, "=HYPERLINK(\"x\")", 0, 10**15]]
+    text = to_csv(["nomor", "nama", "saldo", "koreksi"], rows)
+    assert text.startswith(CSV_BOM) and "\r\n" in text
+    header, *back = read_csv(text)
+    assert header == ["nomor", "nama", "saldo", "koreksi"]
+    assert [[int(r[0]), r[1], int(r[2]), int(r[3])] for r in back] == [
+        [1, "Rosmawati; \"Ros\"", 1_250_000, -50_000], [2, "'=HYPERLINK(\"x\")", 0, 10**15]]

@@ -78,11 +78,22 @@ CSV_DELIMITER = ";"
 CSV_BOM = "\ufeff"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Text that Excel would run as a formula (a member named "=HYPERLINK(...)") is quoted;
+    numbers stay numbers, negative ones included."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(header: list[str], rows: list[list[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(v) for v in row] for row in rows)
     return CSV_BOM + out.getvalue()
 
 
