@@ -57,4 +57,14 @@ if ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
     say "chromium missing: run 'sudo apt-get install chromium' for the browser tests (they skip without it)"
   fi
 fi
+# WeasyPrint (PDF reports) needs Pango/HarfBuzz from apt, and a local font.
+PDF_LIBS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+if ! dpkg -s $PDF_LIBS >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    say "installing WeasyPrint's system libraries for the PDF reports"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PDF_LIBS >/dev/null
+  else
+    say "PDF libraries missing: run 'sudo apt-get install $PDF_LIBS' for the PDF reports"
+  fi
+fi
 say "ready"

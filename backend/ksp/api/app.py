@@ -22,6 +22,7 @@ from ksp.core.crypto import PiiCipher
 from ksp.core.settings import Settings, get_settings
 from ksp.ledger.routes import router as ledger_router
 from ksp.members.routes import router as members_router
+from ksp.printing.routes import router as printing_router
 from ksp.receipts.routes import router as receipts_router
 from ksp.receipts.service import signer_address
 from ksp.savings.routes import router as savings_router
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.state.chain = chain or ChainRuntime(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, members_router, savings_router, ledger_router,
-                   adart_router):
+                   adart_router, printing_router):
         app.include_router(router)
     app.include_router(anchoring_router)
     app.include_router(receipts_router)

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Jakarta"
     # Members must be adults: at least this old when they register.
     min_member_age_years: int = Field(17, ge=0, le=100)
+    # Printed at the top of every report and list (ksp.printing).
+    coop_name: str = "Koperasi Simpan Pinjam"
     host: str = "127.0.0.1"
     port: int = 8000
     # Request bodies: refused before parsing above this size or JSON nesting depth.
