@@ -185,6 +185,62 @@ def test_approvals_are_disabled(savings, holder, accounts, error):
     assert not savings.isApprovedForAll(holder, accounts[3])
 
 
+# --- a lost key: the board moves a holder's savings ---------------------------------------------
+
+
+REF = "0x" + "ab" * 32
+
+
+def test_move_holder_moves_all_three_ids_once(savings, operator, accounts):
+    old, new = accounts[2], accounts[4]
+    mirror(savings, operator, posting(1, old, POKOK, 100_000), posting(2, old, SUKARELA, 25_000))
+    supply = [int(savings.totalSupply(i)) for i in (POKOK, WAJIB, SUKARELA)]
+
+    tx = savings.moveHolder(old, new, REF, {"from": operator})
+
+    assert balances(savings, old) == [0, 0, 0]
+    assert balances(savings, new) == [100_000, 0, 25_000]
+    assert [int(savings.totalSupply(i)) for i in (POKOK, WAJIB, SUKARELA)] == supply
+    moved = tx.events["HolderMoved"][0]
+    assert (moved["ref"], moved["from"], moved["to"]) == (REF, old, new)
+    assert list(moved["amounts"]) == [100_000, 0, 25_000]
+    batch = tx.events["TransferBatch"][0]
+    assert (batch["from"], batch["to"], list(batch["ids"])) == (old, new, [1, 2, 3])
+    assert savings.isMoveApplied(REF)
+    assert not savings.isMoveApplied("0x" + "cd" * 32)
+
+
+def test_move_holder_refuses_a_ref_already_applied(savings, operator, accounts, error):
+    mirror(savings, operator, posting(1, accounts[2], WAJIB, 5))
+    savings.moveHolder(accounts[2], accounts[4], REF, {"from": operator})
+    mirror(savings, operator, posting(2, accounts[4], WAJIB, 7))
+    with brownie.reverts(error("SavingsTokenMoveAlreadyApplied", bytes(HexBytes(REF)))):
+        savings.moveHolder(accounts[4], accounts[5], REF, {"from": operator})
+    assert balances(savings, accounts[4]) == [0, 12, 0]
+
+
+def test_move_holder_refuses_zero_and_same_addresses(savings, operator, accounts, error):
+    with brownie.reverts(error("SavingsTokenMoveZeroAddress")):
+        savings.moveHolder(ZERO_ADDRESS, accounts[4], REF, {"from": operator})
+    with brownie.reverts(error("SavingsTokenMoveZeroAddress")):
+        savings.moveHolder(accounts[2], ZERO_ADDRESS, REF, {"from": operator})
+    with brownie.reverts(error("SavingsTokenMoveToSelf", accounts[2].address)):
+        savings.moveHolder(accounts[2], accounts[2], REF, {"from": operator})
+    assert not savings.isMoveApplied(REF)
+
+
+def test_only_the_operator_moves_a_holder_and_not_while_paused(
+    savings, admin, operator, pauser, stranger, accounts, error
+):
+    for caller in (stranger, admin, accounts[2]):
+        expected = error("AccessControlUnauthorizedAccount", caller.address, OPERATOR_ROLE)
+        with brownie.reverts(expected):
+            savings.moveHolder(accounts[2], accounts[4], REF, {"from": caller})
+    savings.pause({"from": pauser})
+    with brownie.reverts(error("EnforcedPause")):
+        savings.moveHolder(accounts[2], accounts[4], REF, {"from": operator})
+
+
 # --- roles, pause, interfaces ------------------------------------------------------------------
 
 

@@ -28,6 +28,9 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, CoopRoles {
     /// postings writes two or three slots, not 100.
     mapping(uint256 word => uint256 bits) private _appliedSeqs;
 
+    /// @dev `moveHolder` refs already applied.
+    mapping(bytes32 ref => bool applied) private _appliedMoves;
+
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
     /// @param operator receives OPERATOR_ROLE (the backend's hot key).
     /// @param pauser receives PAUSER_ROLE.
@@ -112,6 +115,44 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, CoopRoles {
             return false;
         }
         return _appliedSeqs[seq >> 6] & (1 << (((seq & 63) << 2) | id)) != 0;
+    }
+
+    /// @inheritdoc ISavingsToken
+    /// @dev The one way savings change holder, for a member whose key the board replaced after
+    /// checking their identity; the ledger records the replacement and `ref` names that entry.
+    ///
+    /// Requirements:
+    /// - the caller has OPERATOR_ROLE and the contract is not paused;
+    /// - `from` and `to` are non-zero and differ;
+    /// - `ref` was not applied before.
+    ///
+    /// Emits one {TransferBatch} event (`from` to `to`, ids 1..3) and a {HolderMoved} event.
+    function moveHolder(address from, address to, bytes32 ref) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        if (from == address(0) || to == address(0)) {
+            revert SavingsTokenMoveZeroAddress();
+        }
+        if (from == to) {
+            revert SavingsTokenMoveToSelf(from);
+        }
+        if (_appliedMoves[ref]) {
+            revert SavingsTokenMoveAlreadyApplied(ref);
+        }
+        _appliedMoves[ref] = true;
+        uint256[] memory ids = new uint256[](3);
+        uint256[] memory amounts = new uint256[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            ids[i] = i + 1;
+            amounts[i] = balanceOf(from, i + 1);
+        }
+        // The parent's `_update`, past our holder-to-holder refusal; no acceptance hook is
+        // called (see {mirror}), and total supply is unchanged.
+        super._update(from, to, ids, amounts);
+        emit HolderMoved(ref, from, to, amounts);
+    }
+
+    /// @inheritdoc ISavingsToken
+    function isMoveApplied(bytes32 ref) external view returns (bool) {
+        return _appliedMoves[ref];
     }
 
     /// @notice Always reverts: savings cannot be approved for transfer.

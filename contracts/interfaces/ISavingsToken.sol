@@ -39,12 +39,32 @@ interface ISavingsToken {
     /// @dev Approvals are meaningless for non-transferable savings.
     error SavingsTokenApprovalsDisabled();
 
+    /// @dev `moveHolder` was called before with this `ref`.
+    error SavingsTokenMoveAlreadyApplied(bytes32 ref);
+
+    /// @dev `moveHolder` names the zero address as the old or the new holder.
+    error SavingsTokenMoveZeroAddress();
+
+    /// @dev `moveHolder` names the same address as the old and the new holder.
+    error SavingsTokenMoveToSelf(address account);
+
+    /// @notice A member's key was replaced: all of `from`'s savings (`amounts` of ids 1, 2, 3)
+    /// now belong to `to`. `ref` names the ledger entry that recorded the replacement.
+    event HolderMoved(bytes32 indexed ref, address indexed from, address indexed to, uint256[] amounts);
+
     /// @notice One per `mirror` batch: the ledger seqs applied, in the order of the batch. The
     /// batch's i-th ERC-1155 `TransferSingle` event mirrors `seqs[i]`.
     event PostingsMirrored(uint64[] seqs);
 
     /// @notice Applies ledger postings in order; all or nothing.
     function mirror(Posting[] calldata postings) external;
+
+    /// @notice Moves every savings balance of `from` to `to` (a lost key replaced by the board);
+    /// each `ref` is applied at most once.
+    function moveHolder(address from, address to, bytes32 ref) external;
+
+    /// @notice Whether `moveHolder` has applied `ref`.
+    function isMoveApplied(bytes32 ref) external view returns (bool);
 
     /// @notice Whether the posting of token `id` under ledger seq `seq` has been mirrored.
     function isApplied(uint64 seq, uint8 id) external view returns (bool);

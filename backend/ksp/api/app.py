@@ -21,6 +21,7 @@ from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
 from ksp.core.settings import Settings, get_settings
 from ksp.ledger.routes import router as ledger_router
+from ksp.members.key_routes import router as key_replacement_router
 from ksp.members.routes import router as members_router
 from ksp.printing.routes import router as printing_router
 from ksp.receipts.routes import router as receipts_router
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
         app.include_router(router)
     app.include_router(anchoring_router)
     app.include_router(receipts_router)
+    app.include_router(key_replacement_router)
     app.include_router(config_router(TOKEN_ID_BY_JENIS, signer_address))
     install_pages(app)  # last: the wallet page and /static never shadow an API route
     document_routes(app)

@@ -41,6 +41,8 @@ class OutboxKind(enum.StrEnum):
     ADMIT_MEMBER = "admit_member"
     EXIT_MEMBER = "exit_member"
     MIRROR_SAVINGS = "mirror_savings"
+    CHANGE_MEMBER_ADDRESS = "change_member_address"  # a lost key replaced by the board
+    MOVE_SAVINGS = "move_savings"  # the member's savings follow the replaced key
 
 
 class OutboxItem(Base):

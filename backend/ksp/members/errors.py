@@ -44,3 +44,36 @@ class WalletAlreadyLinked(Conflict):
     code = "wallet_already_linked"
     message_id = "Anggota {number} sudah memiliki dompet; penggantian kunci hilang lewat pengurus."
     message_en = "Member {number} already has a wallet; a lost key is replaced by the board."
+
+
+class MemberHasNoWallet(Conflict):
+    code = "member_has_no_wallet"
+    message_id = "Anggota {number} belum memiliki dompet; hubungkan dompet, bukan ganti kunci."
+    message_en = "Member {number} has no wallet yet; link one instead of replacing a key."
+
+
+class KeyReplacementNotFound(NotFound):
+    code = "key_replacement_not_found"
+    message_id = "Usulan ganti kunci {proposal} tidak ditemukan."
+    message_en = "Key replacement proposal {proposal} not found."
+
+
+class KeyReplacementDecided(Conflict):
+    code = "key_replacement_decided"
+    message_id = "Usulan ganti kunci {proposal} sudah disetujui."
+    message_en = "Key replacement proposal {proposal} was already approved."
+
+
+class KeyReplacementNeedsSecondPengurus(KspError):
+    code = "key_replacement_needs_second_pengurus"
+    status = 403
+    message_id = "Usulan ganti kunci harus disetujui pengurus lain, bukan pengusulnya."
+    message_en = "A key replacement must be approved by another pengurus, not its proposer."
+
+
+class KeyReplacementStale(Conflict):
+    code = "key_replacement_stale"
+    message_id = ("Usulan ganti kunci {proposal} sudah usang: dompet atau status anggota "
+                  "berubah sejak diusulkan.")
+    message_en = ("Key replacement proposal {proposal} is stale: the member's wallet or "
+                  "status changed since it was proposed.")

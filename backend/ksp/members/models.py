@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Date, DateTime, Enum, LargeBinary, String
+from sqlalchemy import BigInteger, Date, DateTime, Enum, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ksp.core.db import Base, BigId
@@ -50,3 +50,27 @@ class WalletChallenge(Base):
     message: Mapped[str] = mapped_column(String(1000))
     # Used and expired challenges are deleted, so only open ones exist.
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class KeyReplacement(Base):
+    """Maker-checker for a lost key: a staff member proposes the new address (proven by a
+    `link` signature from the new wallet), another pengurus approves; the approval changes
+    the member's wallet and is the `member.key_replaced` log entry (`seq`)."""
+
+    __tablename__ = "member_key_replacements"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    # The wallet being replaced: an approval after the wallet changed otherwise is stale.
+    old_address: Mapped[str] = mapped_column(String(42))
+    new_address: Mapped[str] = mapped_column(String(42))
+    reason: Mapped[str] = mapped_column(String(200))  # kept here, never in the log
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_role: Mapped[str] = mapped_column(String(16))
+    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                            nullable=True)
+    seq: Mapped[int | None] = mapped_column(ForeignKey("log_entries.seq"), nullable=True,
+                                            unique=True)

@@ -49,10 +49,12 @@ class OutboxHandler(Protocol):
 
 
 def _registry() -> dict[OutboxKind, OutboxHandler]:
+    from ksp.chain.handlers.keys import ChangeMemberAddress, MoveSavings
     from ksp.chain.handlers.members import AdmitMember, ExitMember
     from ksp.chain.handlers.savings import MirrorSavings
 
-    handlers: list[OutboxHandler] = [AdmitMember(), ExitMember(), MirrorSavings()]
+    handlers: list[OutboxHandler] = [AdmitMember(), ExitMember(), MirrorSavings(),
+                                     ChangeMemberAddress(), MoveSavings()]
     return {h.kind: h for h in handlers}
 
 
