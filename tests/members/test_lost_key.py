@@ -85,7 +85,7 @@ def test_lost_phone_end_to_end(world):
     factory = client.app.state.sessionmaker
     with factory() as session:
         entry = session.get(LogEntry, seq)
-        assert entry.kind == "member.key_replaced"
+        assert entry.kind == "anggota.kunci_diganti"
         assert REASON not in entry.payload  # the reason stays off the log
         rows = list(session.scalars(select(OutboxItem).where(OutboxItem.seq == seq)
                                     .order_by(OutboxItem.id)))

@@ -55,7 +55,7 @@ class KeyReplacementOut(BaseModel):
     alasan: str
     proposed_by: str
     approved_by: str | None
-    seq: int | None = Field(description="Entri log `member.key_replaced`, bila disetujui")
+    seq: int | None = Field(description="Entri log `anggota.kunci_diganti`, bila disetujui")
     status: str = Field(description="menunggu | disetujui")
 
 

@@ -3,7 +3,7 @@
 A staff member proposes the new address, proven by a `link` signature from the member's
 new wallet, with a reason; a different pengurus approves. The approval, in one
 transaction, changes the member's wallet (the old address's sessions end at once, see
-`ksp.auth.service.check_session`), appends `member.key_replaced` (numbers, addresses and
+`ksp.auth.service.check_session`), appends `anggota.kunci_diganti` (numbers, addresses and
 approvers only, no personal data) and queues the chain writes: `CoopMembers.changeAddress`
 and `SavingsToken.moveHolder`, each refused by the contract a second time."""
 
@@ -76,7 +76,7 @@ def approve(session: Session, *, proposal_id: int, actor: str, role: str) -> int
     _require_free(session, proposal.new_address)
     old, new = proposal.old_address, proposal.new_address
     member.wallet_address = new
-    appended = log.append(session, "member.key_replaced", {
+    appended = log.append(session, "anggota.kunci_diganti", {
         "member": member.number, "old_wallet": old, "new_wallet": new,
         "proposal": proposal.id, "proposed_by": proposal.proposed_by, "approved_by": actor,
     })

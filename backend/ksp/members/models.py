@@ -55,7 +55,7 @@ class WalletChallenge(Base):
 class KeyReplacement(Base):
     """Maker-checker for a lost key: a staff member proposes the new address (proven by a
     `link` signature from the new wallet), another pengurus approves; the approval changes
-    the member's wallet and is the `member.key_replaced` log entry (`seq`)."""
+    the member's wallet and is the `anggota.kunci_diganti` log entry (`seq`)."""
 
     __tablename__ = "member_key_replacements"
 

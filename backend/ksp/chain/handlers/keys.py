@@ -13,7 +13,7 @@ from ksp.chain.outbox import OutboxItem, OutboxKind
 
 
 def move_ref(seq: int) -> str:
-    """The contract's bytes32 ref of a move: the `member.key_replaced` log seq."""
+    """The contract's bytes32 ref of a move: the `anggota.kunci_diganti` log seq."""
     return "0x" + seq.to_bytes(32, "big").hex()
 
 
