@@ -7,9 +7,9 @@ anchors of one test never meet another's.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import queue
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -363,7 +363,7 @@ def _proof_api(env: Env, seq: int) -> Any:
 
     staff = KspClient(env.settings)
     app = staff.app
-    pengawas = staff.staff(Role.PENGAWAS, username=f"pengawas-{seq}-{os.getpid()}-{id(staff)}")
+    pengawas = staff.staff(Role.PENGAWAS, username=f"pengawas-{uuid.uuid4().hex[:12]}")
     headers = {"Authorization": f"Bearer {pengawas}"}
     with TestClient(app) as client:
         reply = client.get(f"/api/v1/log/entries/{seq}/proof", headers=headers)
