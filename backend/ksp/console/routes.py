@@ -61,6 +61,9 @@ USERNAME = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
 JENIS_NAMA = {Jenis.POKOK: ("Simpanan pokok", "Principal savings"),
               Jenis.WAJIB: ("Simpanan wajib", "Mandatory savings"),
               Jenis.SUKARELA: ("Simpanan sukarela", "Voluntary savings")}
+STATUS = {MemberStatus.CALON.value: ("Calon anggota", "Prospective member"),
+          MemberStatus.ANGGOTA.value: ("Anggota", "Member"),
+          MemberStatus.KELUAR.value: ("Keluar", "Exited")}
 ARAH = {"setor": ("Setoran", "Deposit"), "tarik": ("Penarikan", "Withdrawal")}
 # Which form field each service error is about; the rest are shown above the form.
 FIELD_OF: tuple[tuple[type[KspError], str], ...] = (
@@ -75,7 +78,8 @@ FIELD_OF: tuple[tuple[type[KspError], str], ...] = (
 router = APIRouter(prefix="/staff", include_in_schema=False)
 templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                         autoescape=select_autoescape(default=True), auto_reload=False)
-templates.globals.update(rp=format_rupiah, jenis_nama=JENIS_NAMA, arah_nama=ARAH)
+templates.globals.update(rp=format_rupiah, jenis_nama=JENIS_NAMA, arah_nama=ARAH,
+                         status_nama=STATUS)
 
 Errors = dict[str, tuple[str, str]]
 
