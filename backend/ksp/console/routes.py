@@ -58,6 +58,10 @@ STATIC = {"console.css": (HERE / "static/console.css", "text/css; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store"}
 INT64_MAX = 2**63 - 1
 USERNAME = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
+# Form keys are ours (token_urlsafe); anything else, a NUL above all (PostgreSQL refuses
+# it in text), is refused before it reaches a query.
+FORM_KEY = re.compile(r"[A-Za-z0-9_-]{1,200}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 JENIS_NAMA = {Jenis.POKOK: ("Simpanan pokok", "Principal savings"),
               Jenis.WAJIB: ("Simpanan wajib", "Mandatory savings"),
               Jenis.SUKARELA: ("Simpanan sukarela", "Voluntary savings")}
@@ -171,7 +175,7 @@ def _keyed(request: Request, body: dict[str, Any]) -> str:
 
 
 def _writer(request: Request, who: Principal, key: str) -> Writer | None:
-    if not key or len(key) > 200:
+    if not FORM_KEY.fullmatch(key):
         return None
     return Writer(request, who, _factory(request), key)
 
@@ -286,7 +290,7 @@ def password_change(request: Request, form: Form) -> Response:
 
 def _search(request: Request, session: Session, query: str) -> list[Member]:
     statement = select(Member).order_by(Member.number).limit(200)
-    query = query.strip()[:100]
+    query = CONTROL.sub("", query).strip()[:100]
     if query:
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         found: list[ColumnElement[bool]] = [Member.name.ilike(f"%{escaped}%", escape="\\")]
@@ -501,7 +505,7 @@ def teller_check(request: Request, form: Form) -> Response:
     who = checked
     values = _teller_values(form)
     data, errors = _movement_input(form)
-    key = form.get("kunci", "")[:200] or None
+    key = form.get("kunci", "") if FORM_KEY.fullmatch(form.get("kunci", "")) else None
     if errors:
         return _teller_page(request, who, 422, values, errors, key)
     with _factory(request)() as session:
@@ -557,11 +561,13 @@ def receipt(request: Request, key: str) -> Response:
     who = web.principal(request)
     if who is None:
         return to_login()
-    with _factory(request)() as session:
-        record = session.scalars(select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == f"{who.role.value}:{who.subject}",
-            IdempotencyRecord.key == key[:200])).first()
-    result = json.loads(record.body) if record is not None else None
+    result = None
+    if FORM_KEY.fullmatch(key):
+        with _factory(request)() as session:
+            record = session.scalars(select(IdempotencyRecord).where(
+                IdempotencyRecord.scope == f"{who.role.value}:{who.subject}",
+                IdempotencyRecord.key == key)).first()
+        result = json.loads(record.body) if record is not None else None
     if not isinstance(result, dict) or "seq" not in result or "arah" not in result:
         return refused(request, who, "Struk tidak ditemukan.", "Receipt not found.", 404)
     return page(request, "struk.html", who, r=result, jenis=Jenis(result["jenis"]),
