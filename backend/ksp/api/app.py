@@ -17,6 +17,7 @@ from ksp.auth.routes import router as auth_router
 from ksp.bootstrap import open_database
 from ksp.chain.routes import config_router
 from ksp.chain.runtime import ChainRuntime
+from ksp.console.routes import router as console_router
 from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
 from ksp.core.settings import Settings, get_settings
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.state.chain = chain or ChainRuntime(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, members_router, savings_router, ledger_router,
-                   adart_router, printing_router):
+                   adart_router, printing_router, console_router):
         app.include_router(router)
     app.include_router(anchoring_router)
     app.include_router(receipts_router)
