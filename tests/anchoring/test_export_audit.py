@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 from web3 import Web3
 
-from ksp.anchoring import audit, service
+from ksp.anchoring import audit
 from ksp.anchoring.export import export_log, stream_export
+from ksp.anchoring.job import AnchorJob
 from ksp.anchoring.merkle import leaf_hash, verify_inclusion
+from ksp.anchoring.outcomes import Outcome
 from ksp.auth.models import Role
 from ksp.auth.service import Principal, issue_token
 from ksp.bootstrap import open_database
@@ -50,6 +52,7 @@ class World:
     block: int
     export: Path
     tmp: Path
+    contracts: dict[str, Any]
 
     def lines(self) -> list[str]:
         return self.export.read_text(encoding="utf-8").splitlines()
@@ -82,22 +85,24 @@ def world(anvil, tmp_path_factory) -> Iterator[World]:
         anchor_every_entries=100, anchor_every_minutes=10_000,
     )
     runtime = ChainRuntime(settings)
-    info = runtime.deploy()["contracts"]["AnchorRegistry"]
+    contracts = runtime.deploy()["contracts"]
+    info = contracts["AnchorRegistry"]
     engine, factory = open_database(settings)
     assert runtime.w3 is not None
+    job = AnchorJob(factory, runtime.w3, info["address"], settings, from_block=info["block"])
     anchored = []
     for seed in range(ENTRIES // 10):  # the job runs between bursts of ten entries
         with transaction(factory) as session:
             post_entries(session, 10, seed=seed)
-        outcome = service.anchor_if_due(factory, runtime.w3, info["address"], settings,
-                                        from_block=info["block"])
-        if outcome.outcome is service.Outcome.ANCHORED:
+        outcome = job.anchor_if_due()
+        if outcome.outcome is Outcome.ANCHORED:
             anchored.append(outcome.tree_size)
     assert anchored == [100, 200, 300]
     export = tmp / "log.jsonl"
     with transaction(factory) as session, export.open("w", encoding="utf-8") as out:
         assert export_log(session, out) == ENTRIES
-    yield World(settings, factory, runtime.w3, info["address"], info["block"], export, tmp)
+    yield World(settings, factory, runtime.w3, info["address"], info["block"], export, tmp,
+                contracts)
     engine.dispose()
 
 
@@ -408,6 +413,109 @@ def test_an_address_without_the_registry_is_exit_2(world):
                                      "--registry", "0x" + "11" * 20, "--log",
                                      str(world.export), "--no-progress"])
     assert reply.exit_code == 2 and "no contract" in reply.stdout
+
+
+# --- the earliest evidence first ------------------------------------------------------
+
+
+def test_a_failing_anchored_range_before_a_later_bad_line_heads_the_report(world):
+    lines = world.lines()
+    lines[BAD - 1] = _line(_rehash(_change_amount(_record(lines[BAD - 1]))))  # in 101..200
+    lines[309] = _line(_change_amount(_record(lines[309])))  # seq 310, louder but later
+
+    code, result = world.verify(world.write("range-then-line.jsonl", lines))
+    _code, text = world.verify_text(world.write("range-then-line.jsonl", lines))
+
+    assert code == 1 and result["first_bad_range"] == [101, 200]
+    assert result["first_bad_seq"] == 310  # the line-level finding is still reported
+    first, second = text.splitlines()[:2]
+    assert first.startswith("Entri pertama yang berbeda ada di antara seq 101 dan seq 200")
+    assert second.startswith("The first differing entry is between seq 101 and seq 200")
+    assert "seq 310" in first  # named after the range, not instead of it
+    assert result["message"] == first
+
+
+def test_a_bad_line_inside_the_failing_range_is_named_with_the_range(world):
+    lines = world.lines()
+    lines[119] = _line(_rehash(_change_amount(_record(lines[119]))))  # seq 120, silent
+    lines[BAD - 1] = _line(_change_amount(_record(lines[BAD - 1])))  # seq 142, loud
+
+    code, result = world.verify(world.write("two-in-range.jsonl", lines))
+
+    assert code == 1 and result["first_bad_seq"] == BAD
+    assert result["message"].startswith(f"Entri seq {BAD} tidak cocok dengan anchor #1")
+    assert f"di seq {BAD} atau sebelumnya, dalam seq 101..200" in result["message"]
+    assert f"at or before seq {BAD}, in 101..200" in result["message_en"]
+
+
+# --- a byte order mark ---------------------------------------------------------------
+
+
+def test_an_export_with_only_a_bom_added_verifies_with_a_warning(world):
+    path = world.tmp / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + world.export.read_bytes())
+
+    code, result = world.verify(path)
+
+    assert code == 0 and result["ok"] and result["entries"] == ENTRIES
+    assert [w["message_en"] for w in result["warnings"]] == [
+        "line 1 starts with a UTF-8 BOM (EF BB BF), outside the entry; ignored"]
+    assert "BOM" in result["message"] and "BOM" in result["message_en"]
+
+
+def test_a_bom_inside_a_payload_is_named_as_a_bom(world):
+    lines = world.lines()
+    record = _record(lines[BAD - 1])
+    lines[BAD - 1] = _line({**record, "payload": "\ufeff" + record["payload"]})
+
+    code, result = world.verify(world.write("bom-inside.jsonl", lines))
+
+    assert code == 1 and result["first_bad_seq"] == BAD
+    assert "BOM" in result["message"] and "BOM" in result["message_en"]
+
+
+# --- the chain side cannot be read: each reason in its own words, exit 2 --------------
+
+
+def test_an_address_that_is_not_an_anchor_registry_is_named_so(world):
+    other = next(info["address"] for name, info in world.contracts.items()
+                 if name != "AnchorRegistry")
+    reply = CliRunner().invoke(app, ["audit", "verify", "--rpc", world.settings.rpc_url or "",
+                                     "--registry", other, "--log", str(world.export),
+                                     "--no-progress", "--json"])
+
+    assert reply.exit_code == 2
+    result = json.loads(reply.stdout)
+    assert result["error_code"] == "not_a_registry"
+    assert "bukan AnchorRegistry" in result["message"]
+    assert "is not an AnchorRegistry" in result["message_en"]
+    assert "execution reverted" not in reply.stdout
+
+
+def test_a_wrong_chain_id_is_named_so(world):
+    actual = world.w3.eth.chain_id
+
+    code, result = world.verify(world.export, "--chain-id", str(actual + 1))
+    right, _ = world.verify(world.export, "--chain-id", str(actual))
+
+    assert code == 2 and result["error_code"] == "wrong_chain"
+    assert f"RPC melayani rantai {actual}, bukan rantai {actual + 1}" in result["message"]
+    assert f"the RPC serves chain {actual}, not the expected chain {actual + 1}" in (
+        result["message_en"])
+    assert right == 0
+
+
+def test_an_unreachable_rpc_is_named_so(world):
+    reply = CliRunner().invoke(app, ["audit", "verify", "--rpc", "http://127.0.0.1:9",
+                                     "--registry", world.address, "--log", str(world.export),
+                                     "--no-progress", "--json"])
+
+    assert reply.exit_code == 2
+    result = json.loads(reply.stdout)
+    assert result["error_code"] == "rpc_unreachable"
+    assert "RPC http://127.0.0.1:9 tidak dapat dihubungi (connection refused)" in (
+        result["message"])
+    assert "the RPC at http://127.0.0.1:9 cannot be reached" in result["message_en"]
 
 
 def test_canonical_check_agrees_with_rfc8785_beyond_the_fast_path():

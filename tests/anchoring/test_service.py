@@ -20,6 +20,7 @@ from web3 import Web3
 from web3.exceptions import TimeExhausted
 
 from ksp.anchoring import service, store
+from ksp.anchoring.job import AnchorJob
 from ksp.anchoring.models import AnchorRecord
 from ksp.anchoring.service import AnchorWorker, Outcome
 from ksp.bootstrap import open_database
@@ -45,16 +46,18 @@ class Env:
     address: str
     block: int
 
+    def job(self, w3: Web3 | None = None, **kw: Any) -> AnchorJob:
+        return AnchorJob(self.factory, w3 or self.w3, self.address, self.settings,
+                         from_block=self.block, **kw)
+
     def anchor(self, **kw: Any) -> service.AnchorOutcome:
-        return service.anchor_if_due(self.factory, self.w3, self.address, self.settings,
-                                     from_block=self.block, **kw)
+        return self.job(**kw).anchor_if_due()
 
     def now(self, **kw: Any) -> service.AnchorOutcome:
-        return service.anchor_now(self.factory, self.w3, self.address, self.settings,
-                                  from_block=self.block, **kw)
+        return self.job(**kw).anchor_now()
 
     def repair(self, **kw: Any) -> service.RepairReport:
-        return service.repair(self.factory, self.w3, self.address, from_block=self.block, **kw)
+        return self.job(**kw).repair()
 
     def records(self) -> list[AnchorRecord]:
         with transaction(self.factory) as session:
@@ -150,7 +153,7 @@ def test_the_record_is_sent_before_the_receipt_is_awaited(env, monkeypatch):
         assert record.tx_hash == tx_hash
         raise TimeExhausted("the process died here")
 
-    monkeypatch.setattr(service.registry, "wait", crash_while_waiting)
+    monkeypatch.setattr(registry, "wait", crash_while_waiting)
     outcome = env.anchor()
     monkeypatch.undo()
 
@@ -249,8 +252,8 @@ def test_chain_outage_delays_the_anchor_and_the_ledger_keeps_appending(env):
     dead = make_web3("http://127.0.0.1:9", env.settings.operator_private_key())
     post(env.factory, EVERY)
 
-    outcome = service.anchor_now(env.factory, dead, env.address, env.settings)
-    report = service.repair(env.factory, dead, env.address)
+    outcome = AnchorJob(env.factory, dead, env.address, env.settings).anchor_now()
+    report = AnchorJob(env.factory, dead, env.address, env.settings).repair()
 
     assert outcome.outcome is Outcome.DELAYED
     assert "Rantai tidak dapat dihubungi" in outcome.message_id
@@ -342,3 +345,137 @@ def test_a_refused_resend_is_an_outcome_and_the_record_waits(env, manual_mining)
     assert env.anchor().outcome is Outcome.NOTHING_NEW
     assert [r.status for r in env.records()] == ["confirmed"]
     assert registry.latest(env.w3, env.address) == (6, env.root(6), 1)
+
+
+# --- chain faults: rollbacks and confirmation depth (issue 14) -------------------------
+
+
+def _rpc(env: Env, method: str, *params: Any) -> Any:
+    return env.w3.provider.make_request(method, list(params))["result"]  # type: ignore[arg-type]
+
+
+def _proof_api(env: Env, seq: int) -> Any:
+    from fastapi.testclient import TestClient
+
+    from ksp.api.app import create_app
+    from ksp.auth.models import Role
+    from ksp.auth.service import Principal, issue_token
+
+    app = create_app(env.settings)
+    principal = Principal(subject="pengawas", role=Role.PENGAWAS, member_number=None)
+    headers = {"Authorization": f"Bearer {issue_token(principal, env.settings.secret_key_bytes())}"}
+    with TestClient(app) as client:
+        reply = client.get(f"/api/v1/log/entries/{seq}/proof", headers=headers)
+        listed = client.get("/api/v1/anchors", headers=headers)
+    app.state.engine.dispose()
+    return reply, listed.json()["anchors"]
+
+
+def _cli_env(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ksp.core.settings import get_settings
+
+    s = env.settings
+    for name, value in {"KSP_ENV": "test", "KSP_VAR_DIR": str(s.var_dir),
+                        "KSP_DEPLOYMENTS_DIR": str(s.deployments_dir),
+                        "KSP_DATABASE_URL": s.database_url, "KSP_RPC_URL": s.rpc_url}.items():
+        monkeypatch.setenv(name, value or "")
+    get_settings.cache_clear()
+
+
+def _no_shared_numbers(env: Env) -> None:
+    numbers = [r.anchor_index for r in env.records() if r.anchor_index is not None]
+    assert len(numbers) == len(set(numbers)), numbers
+
+
+def test_a_rollback_is_healed_and_proofs_cite_only_anchors_on_chain(env, monkeypatch):
+    """ACCEPTANCE (issue 14): anchors lost in a rollback are replaced, the chain covers
+    the ledger again, and the proof API cites only anchors that exist."""
+    from typer.testing import CliRunner
+
+    from ksp.anchoring.proofs import AnchorNotOnChain, prove
+    from ksp.cli import app
+    from ksp.core.settings import get_settings
+
+    worker = AnchorWorker(env.factory, env.w3, env.address, env.settings,
+                          from_block=env.block)
+    post(env.factory, 10)
+    assert worker.run_once().outcome is Outcome.ANCHORED  # #0, size 10: survives
+    snapshot = _rpc(env, "evm_snapshot")
+    post(env.factory, 5, seed=2)
+    assert env.now().outcome is Outcome.ANCHORED  # #1, size 15: will vanish
+    post(env.factory, 5, seed=3)
+    assert env.now().outcome is Outcome.ANCHORED  # #2, size 20: will vanish
+    assert _rpc(env, "evm_revert", snapshot) is True  # the power cut
+
+    assert registry.latest(env.w3, env.address) == (10, env.root(10), 1)
+    with transaction(env.factory) as session:
+        # Before the job runs: the CLI skips the vanished anchors and says so, no traceback.
+        assert prove(session, 5, w3=env.w3, registry_address=env.address)["tree_size"] == 10
+        with pytest.raises(AnchorNotOnChain):
+            prove(session, 18, w3=env.w3, registry_address=env.address)
+    _cli_env(env, monkeypatch)
+    try:
+        reply = CliRunner().invoke(app, ["audit", "prove", "18"])
+    finally:
+        get_settings.cache_clear()
+    assert reply.exit_code == 2, reply.output
+    assert isinstance(reply.exception, SystemExit)  # a clean exit, not a crash
+    assert "tidak ada lagi di rantai" in reply.output and "Traceback" not in reply.output
+
+    outcome = worker.run_once()  # the job: re-check, replace, anchor again
+
+    assert worker.last_recheck is not None and worker.last_recheck.replaced == [15, 20]
+    assert outcome.outcome is Outcome.ANCHORED and outcome.tree_size == 20
+    assert registry.latest(env.w3, env.address) == (20, env.root(20), 2)  # covers the ledger
+    assert [(r.tree_size, r.status, r.anchor_index) for r in env.records()] == [
+        (10, "confirmed", 0), (15, "replaced", None), (20, "replaced", None),
+        (20, "confirmed", 1)]
+    _no_shared_numbers(env)
+    on_chain = {(e.index, e.tree_size, e.root, e.tx_hash, e.block)
+                for e in registry.read_anchors(env.w3, env.address, env.block)}
+    reply, listed = _proof_api(env, 18)
+    assert reply.status_code == 200
+    cited = reply.json()["anchor"]
+    assert (cited["index"], reply.json()["tree_size"], bytes.fromhex(reply.json()["root"][2:]),
+            cited["tx_hash"], cited["block"]) in on_chain
+    assert [(a["tree_size"], a["status"], a["final"]) for a in listed] == [
+        (20, "confirmed", True), (20, "replaced", False), (15, "replaced", False),
+        (10, "confirmed", True)]
+    # Nothing is lost twice: a second pass finds the chain and the records agree.
+    assert worker.run_once().outcome is Outcome.NOTHING_NEW
+    assert worker.last_recheck.replaced == []
+
+
+def test_repair_at_start_replaces_an_anchor_the_chain_lost(env):
+    post(env.factory, 4)
+    snapshot = _rpc(env, "evm_snapshot")
+    assert env.now().outcome is Outcome.ANCHORED
+    _rpc(env, "evm_revert", snapshot)
+
+    report = env.repair()  # a restarted process: the full repair, not the re-check
+
+    assert report.replaced == [4] and report.ok
+    assert env.anchor().outcome is Outcome.ANCHORED  # due at once: its entries are bare
+    assert [(r.tree_size, r.status, r.anchor_index) for r in env.records()] == [
+        (4, "replaced", None), (4, "confirmed", 0)]
+    assert registry.latest(env.w3, env.address) == (4, env.root(4), 1)
+
+
+def test_an_anchor_is_final_only_at_the_confirmation_depth(env):
+    deep = env.settings.model_copy(update={"confirmation_depth": 3})
+    job = AnchorJob(env.factory, env.w3, env.address, deep, from_block=env.block)
+    post(env.factory, 6)
+
+    outcome = job.anchor_now()
+
+    assert outcome.outcome is Outcome.ANCHORED and "final setelah 3 blok" in outcome.message_id
+    assert [r.status for r in env.records()] == ["included"]
+    reply, _listed = _proof_api(env, 2)
+    assert reply.status_code == 409 and reply.json()["code"] == "not_anchored_yet"
+    assert job.recheck().finalized == []
+    _rpc(env, "anvil_mine", "0x3")
+
+    assert job.recheck().finalized == [6]
+    assert [r.status for r in env.records()] == ["confirmed"]
+    reply, _listed = _proof_api(env, 2)
+    assert reply.status_code == 200 and reply.json()["tree_size"] == 6

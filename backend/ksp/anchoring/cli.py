@@ -33,30 +33,30 @@ def _database() -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(get_settings().database_url))
 
 
-def _registry(runtime: ChainRuntime) -> tuple[str, int]:
+def _registry(runtime: ChainRuntime, exit_code: int = 1) -> tuple[str, int]:
     """Address and deploy block of this chain's AnchorRegistry (deployments/<chainId>.json)."""
     info = runtime.read_deployment().get("contracts", {}).get("AnchorRegistry")
     if not info:
         console.print("AnchorRegistry belum di-deploy di rantai ini / not deployed on this "
                       "chain: run `ksp deploy`")
-        raise typer.Exit(1)
+        raise typer.Exit(exit_code)
     return str(info["address"]), int(info.get("block", 0))
 
 
-def _connect() -> tuple[ChainRuntime, str, int]:
+def _connect(exit_code: int = 1) -> tuple[ChainRuntime, str, int]:
     from ksp.chain.runtime import ChainRuntime
     from ksp.core.settings import get_settings
 
     runtime = ChainRuntime(get_settings())
     try:
         runtime.connect()
-        address, block = _registry(runtime)
+        address, block = _registry(runtime, exit_code)
     except typer.Exit:
         raise
     except Exception as exc:
         console.print(f"Rantai tidak dapat dihubungi / chain unreachable "
                       f"({runtime.settings.effective_rpc_url}): {type(exc).__name__}")
-        raise typer.Exit(1) from exc
+        raise typer.Exit(exit_code) from exc
     return runtime, address, block
 
 
@@ -65,24 +65,28 @@ def anchor_now_command(
     receipt_timeout: Annotated[float, typer.Option(help="Seconds to wait for the receipt")] = 120,
 ) -> None:
     """Anchor the log's current root now (if there are new entries)."""
-    from ksp.anchoring import service
+    from ksp.anchoring.job import AnchorJob
+    from ksp.anchoring.outcomes import Outcome
     from ksp.core.settings import get_settings
 
     factory = _database()
     runtime, address, block = _connect()
     assert runtime.w3 is not None
-    report = service.repair(factory, runtime.w3, address, from_block=block,
-                            receipt_timeout=receipt_timeout)
+    job = AnchorJob(factory, runtime.w3, address, get_settings(), from_block=block,
+                    receipt_timeout=receipt_timeout)
+    report = job.repair()
     if report.recovered or report.confirmed or report.resent or report.superseded:
         console.print(f"Perbaikan / repair: {report}")
+    if report.replaced:
+        console.print(f"[yellow]Anchor hilang dari rantai, di-anchor ulang / anchors gone "
+                      f"from the chain, anchored again: sizes {report.replaced}[/yellow]")
     if report.mismatches:
         console.print(f"[red]Akar on-chain tidak cocok / on-chain root mismatch at sizes "
                       f"{report.mismatches}[/red]")
-    outcome = service.anchor_now(factory, runtime.w3, address, get_settings(),
-                                 from_block=block, receipt_timeout=receipt_timeout)
+    outcome = job.anchor_now()
     console.print(outcome.message_id)
     console.print(outcome.message_en)
-    ok = {service.Outcome.ANCHORED, service.Outcome.NOTHING_NEW, service.Outcome.SENT}
+    ok = {Outcome.ANCHORED, Outcome.NOTHING_NEW, Outcome.SENT}
     raise typer.Exit(0 if outcome.outcome in ok and not report.mismatches else 1)
 
 
@@ -125,16 +129,19 @@ def verify_command(
     registry: Annotated[str, typer.Option("--registry", help="AnchorRegistry address")],
     log: Annotated[Path, typer.Option("--log", help="Exported log (JSON Lines)")],
     from_block: Annotated[int, typer.Option("--from-block", help="Registry deploy block")] = 0,
+    chain_id: Annotated[int | None, typer.Option(
+        "--chain-id", help="The chain the registry is on (e.g. 137); refuse any other")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bar (default: when on a terminal)")] = None,
 ) -> None:
     """Verify an exported log against the on-chain anchors. Exit 0 only if all holds;
     1 on any mismatch; 2 if the audit cannot run. No database, no server."""
-    from ksp.anchoring.audit import report_lines, verify
+    from ksp.anchoring.verify import report_lines, verify
 
     show = sys.stderr.isatty() if progress is None else progress
-    result = verify(log, rpc, registry, from_block=from_block, progress=show)
+    result = verify(log, rpc, registry, from_block=from_block, expected_chain_id=chain_id,
+                    progress=show)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False))
     else:
@@ -148,20 +155,27 @@ def prove_command(
     seq: Annotated[int, typer.Argument(help="Log seq of the entry")],
     out: Annotated[Path | None, typer.Option("--out", help="Write the proof here")] = None,
 ) -> None:
-    """Inclusion proof of entry SEQ against the latest anchor (database and chain)."""
-    from ksp.anchoring.audit import prove
+    """Inclusion proof of entry SEQ against the latest final anchor that is on chain.
+    Exit 1 if the entry has no proof yet; 2 if the chain cannot be read."""
+    from ksp.anchoring.proofs import AnchorNotOnChain, prove
     from ksp.core.db import transaction
     from ksp.core.errors import KspError
 
     factory = _database()
-    runtime, address, _block = _connect()
+    runtime, address, _block = _connect(exit_code=2)
     try:
         with transaction(factory) as session:
             proof: dict[str, Any] = prove(session, seq, w3=runtime.w3, registry_address=address)
     except KspError as exc:
         console.print(exc.render_id())
         console.print(exc.render_en())
-        raise typer.Exit(1) from exc
+        chain_side = isinstance(exc, AnchorNotOnChain) or exc.status >= 500
+        raise typer.Exit(2 if chain_side else 1) from exc
+    except Exception as exc:  # whatever the node says, a sentence and exit 2, no traceback
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        console.print(f"Rantai tidak dapat dibaca / cannot read the chain: "
+                      f"{type(exc).__name__}: {first}")
+        raise typer.Exit(2) from exc
     text = json.dumps(proof, indent=2, ensure_ascii=False)
     if out is not None:
         out.write_text(text + "\n", encoding="utf-8")
@@ -176,7 +190,7 @@ def check_proof_command(
     from_block: Annotated[int, typer.Option("--from-block")] = 0,
 ) -> None:
     """Check an inclusion proof against the chain (no database, no server)."""
-    from ksp.anchoring.audit import check_proof
+    from ksp.anchoring.verify import check_proof
     from ksp.chain.client import make_web3
 
     proof = json.loads(proof_file.read_text(encoding="utf-8"))

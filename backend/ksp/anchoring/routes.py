@@ -16,9 +16,10 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ksp.anchoring.audit import prove
 from ksp.anchoring.export import stream_export
 from ksp.anchoring.models import AnchorRecord
+from ksp.anchoring.outcomes import Status
+from ksp.anchoring.proofs import prove
 from ksp.api.deps import CurrentPrincipal, SessionDep, require_roles
 from ksp.auth.models import Role
 from ksp.core.errors import Forbidden, NotFound
@@ -52,7 +53,7 @@ def concerns_member(session: Session, entry: LogEntry, member_number: int) -> bo
 
 @router.get("/log/entries/{seq}/proof")
 def entry_proof(seq: int, session: SessionDep, principal: CurrentPrincipal) -> Any:
-    """Inclusion proof of entry `seq` against the latest anchor (docs/ANCHORING.md)."""
+    """Inclusion proof of entry `seq` against the latest final anchor (docs/ANCHORING.md)."""
     entry = session.get(LogEntry, seq)
     if entry is None:
         raise NotFound(what_id="Entri log", what_en="Log entry", key=seq)
@@ -73,9 +74,14 @@ def anchors(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
-    """Anchors recorded by the anchor job, newest first (public data: they are on chain)."""
+    """Anchors recorded by the anchor job, newest first (public data: they are on chain).
+
+    `final` marks the anchors a proof may cite; `replaced` rows are anchors the chain lost
+    (kept as history, with no anchor number)."""
     records = session.scalars(
-        select(AnchorRecord).order_by(AnchorRecord.tree_size.desc()).limit(limit).offset(offset)
+        select(AnchorRecord)
+        .order_by(AnchorRecord.tree_size.desc(), AnchorRecord.id.desc())
+        .limit(limit).offset(offset)
     )
     return {
         "anchors": [
@@ -86,6 +92,7 @@ def anchors(
                 "tx_hash": r.tx_hash,
                 "block": r.block_number,
                 "status": r.status,
+                "final": r.status == Status.CONFIRMED,
                 "chain_id": r.chain_id,
                 "registry": r.registry_address,
                 "created_at": r.created_at.isoformat(),

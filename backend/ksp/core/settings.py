@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # Anchor the log every N new entries or T minutes, whichever comes first.
     anchor_every_entries: int = 100
     anchor_every_minutes: int = 60
+    # Blocks on top of a chain write before it counts as final (0 on a local Anvil).
+    confirmation_depth: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
 
