@@ -200,14 +200,22 @@ def _measure_loan(w3: Web3, loans: Contract, borrower: LocalAccount) -> dict[str
         ),
     )
     deadline = _now(w3) + 3_600
+    # The borrower signs the key terms themselves, not only the document hash.
     types = {
         "Acceptance": [
             {"name": "loanId", "type": "uint64"},
+            {"name": "principal", "type": "uint128"},
+            {"name": "rateBps", "type": "uint32"},
+            {"name": "method", "type": "uint8"},
+            {"name": "tenorMonths", "type": "uint16"},
+            {"name": "firstDueDate", "type": "uint64"},
             {"name": "termsHash", "type": "bytes32"},
             {"name": "deadline", "type": "uint256"},
         ]
     }
-    message = {"loanId": 1, "termsHash": terms, "deadline": deadline}
+    message = {"loanId": 1, "principal": 5_000_000, "rateBps": 1_200, "method": 2,
+               "tenorMonths": 12, "firstDueDate": 1_800_000_000, "termsHash": terms,
+               "deadline": deadline}
     signed = _sign(borrower, _domain(w3, "KSP LoanAgreements", loans.address), types, message)
     accept = _gas(w3, loans.functions.accept(1, deadline, signed.signature))
     return {"register_loan_gas": register, "accept_loan_gas": accept}

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import brownie.test
 import pytest
+from helpers import ADMIN_DELAY
 
 
 @pytest.fixture(scope="function", autouse=True)
@@ -18,6 +19,12 @@ def admin(accounts):
 @pytest.fixture(scope="module")
 def operator(accounts):
     return accounts[1]
+
+
+@pytest.fixture(scope="module")
+def pauser(accounts):
+    """Holds PAUSER_ROLE only: stops the contracts in an emergency; the admin resumes them."""
+    return accounts[8]
 
 
 @pytest.fixture(scope="module")
@@ -43,23 +50,23 @@ def error():
 
 
 @pytest.fixture(scope="module")
-def coop_members(CoopMembers, admin, operator):
-    return CoopMembers.deploy(admin, operator, {"from": admin})
+def coop_members(CoopMembers, admin, operator, pauser):
+    return CoopMembers.deploy(admin, operator, pauser, ADMIN_DELAY, {"from": admin})
 
 
 @pytest.fixture(scope="module")
-def savings(SavingsToken, admin, operator):
-    return SavingsToken.deploy(admin, operator, {"from": admin})
+def savings(SavingsToken, admin, operator, pauser):
+    return SavingsToken.deploy(admin, operator, pauser, ADMIN_DELAY, {"from": admin})
 
 
 @pytest.fixture(scope="module")
-def loans(LoanAgreements, admin, operator):
-    return LoanAgreements.deploy(admin, operator, {"from": admin})
+def loans(LoanAgreements, admin, operator, pauser):
+    return LoanAgreements.deploy(admin, operator, pauser, ADMIN_DELAY, {"from": admin})
 
 
 @pytest.fixture(scope="module")
-def voting(RatVoting, coop_members, admin, operator):
-    return RatVoting.deploy(admin, operator, coop_members, {"from": admin})
+def voting(RatVoting, coop_members, admin, operator, pauser):
+    return RatVoting.deploy(admin, operator, pauser, ADMIN_DELAY, coop_members, {"from": admin})
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,11 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 OPERATOR_ROLE = keccak(text="OPERATOR_ROLE")
+PAUSER_ROLE = keccak(text="PAUSER_ROLE")
 ADMIN_ROLE = b"\x00" * 32
 ZERO_ADDRESS = "0x" + "00" * 20
+# Seconds between starting and accepting an admin transfer, in the contract fixtures.
+ADMIN_DELAY = 24 * 3600
 
 EIP712_DOMAIN = [
     {"name": "name", "type": "string"},

@@ -2,7 +2,7 @@ import brownie
 import pytest
 from brownie import chain
 from brownie.test import strategy
-from helpers import ADMIN_ROLE, OPERATOR_ROLE, ZERO_ADDRESS
+from helpers import ADMIN_ROLE, OPERATOR_ROLE, PAUSER_ROLE, ZERO_ADDRESS
 
 
 def admit(members, operator, number, account):
@@ -227,10 +227,12 @@ def test_admin_without_operator_role_cannot_admit(coop_members, admin, accounts,
         coop_members.admit(1, accounts[2], {"from": admin})
 
 
-def test_pause_stops_changes_but_not_lookups(coop_members, admin, operator, accounts, error):
+def test_pause_stops_changes_but_not_lookups(
+    coop_members, admin, operator, pauser, accounts, error
+):
     admit(coop_members, operator, 7, accounts[2])
-    tx = coop_members.pause({"from": admin})
-    assert tx.events["Paused"][0]["account"] == admin
+    tx = coop_members.pause({"from": pauser})
+    assert tx.events["Paused"][0]["account"] == pauser
     for call in (
         lambda: admit(coop_members, operator, 8, accounts[3]),
         lambda: coop_members.admitBatch([8], [accounts[3]], {"from": operator}),
@@ -244,8 +246,8 @@ def test_pause_stops_changes_but_not_lookups(coop_members, admin, operator, acco
     admit(coop_members, operator, 8, accounts[3])
 
 
-def test_only_admin_pauses(coop_members, operator, error):
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+def test_operator_can_neither_pause_nor_unpause(coop_members, operator, error):
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, PAUSER_ROLE)):
         coop_members.pause({"from": operator})
     with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
         coop_members.unpause({"from": operator})

@@ -2,17 +2,41 @@ import brownie
 import pytest
 from brownie import chain
 from eth_utils import keccak
-from helpers import ADMIN_ROLE, OPERATOR_ROLE, ZERO_ADDRESS, Domain, sign_typed, typed_digest
+from helpers import (
+    ADMIN_DELAY,
+    ADMIN_ROLE,
+    OPERATOR_ROLE,
+    PAUSER_ROLE,
+    ZERO_ADDRESS,
+    Domain,
+    sign_typed,
+    typed_digest,
+)
 
-NONE, REGISTERED, ACTIVE, REPAID, DEFAULTED, WRITTEN_OFF = range(6)
+NONE, REGISTERED, ACTIVE, REPAID, DEFAULTED, WRITTEN_OFF, CANCELLED = range(7)
 FLAT, DECLINING, ANNUITY = range(3)
 TERMS = keccak(text="Perjanjian pinjaman 42: Rp 5.000.000, 12 bulan, anuitas 1% per bulan")
 LOAN_ID = 42
 ACCEPTANCE = [
     {"name": "loanId", "type": "uint64"},
+    {"name": "principal", "type": "uint128"},
+    {"name": "rateBps", "type": "uint32"},
+    {"name": "method", "type": "uint8"},
+    {"name": "tenorMonths", "type": "uint16"},
+    {"name": "firstDueDate", "type": "uint64"},
     {"name": "termsHash", "type": "bytes32"},
     {"name": "deadline", "type": "uint256"},
 ]
+# The terms `register` uses unless told otherwise; the borrower signs them.
+DEFAULT_TERMS = {
+    "principal": 5_000_000,
+    "rate_bps": 1_200,
+    "method": ANNUITY,
+    "tenor": 12,
+    "first_due": 1_800_000_000,
+    "terms": TERMS,
+}
+MAX_ACCEPTANCE_WINDOW = 30 * 24 * 3600
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +50,7 @@ def domain(loans, chain_id):
 
 
 def register(loans, operator, borrower, loan_id=LOAN_ID, **terms):
-    args = {
-        "principal": 5_000_000,
-        "rate_bps": 1_200,
-        "method": ANNUITY,
-        "tenor": 12,
-        "first_due": 1_800_000_000,
-        "terms": TERMS,
-    }
-    args.update(terms)
+    args = {**DEFAULT_TERMS, **terms}
     return loans.register(
         loan_id,
         borrower,
@@ -48,9 +64,24 @@ def register(loans, operator, borrower, loan_id=LOAN_ID, **terms):
     )
 
 
-def acceptance(signer, domain, loan_id=LOAN_ID, terms=TERMS, deadline=None):
+def acceptance_message(loan_id, deadline, **terms):
+    args = {**DEFAULT_TERMS, **terms}
+    return {
+        "loanId": loan_id,
+        "principal": args["principal"],
+        "rateBps": args["rate_bps"],
+        "method": args["method"],
+        "tenorMonths": args["tenor"],
+        "firstDueDate": args["first_due"],
+        "termsHash": args["terms"],
+        "deadline": deadline,
+    }
+
+
+def acceptance(signer, domain, loan_id=LOAN_ID, deadline=None, **terms):
+    """The borrower's signature over the key terms (DEFAULT_TERMS with `terms` changed)."""
     deadline = deadline if deadline is not None else chain.time() + 3_600
-    message = {"loanId": loan_id, "termsHash": terms, "deadline": deadline}
+    message = acceptance_message(loan_id, deadline, **terms)
     return deadline, sign_typed(signer, domain, "Acceptance", ACCEPTANCE, message).signature
 
 
@@ -146,7 +177,7 @@ def test_borrower_signature_relayed_by_anyone_activates_the_loan(
 
 
 def test_acceptance_digest_is_the_eip712_hash(loans, registered, domain):
-    message = {"loanId": LOAN_ID, "termsHash": TERMS, "deadline": 123}
+    message = acceptance_message(LOAN_ID, 123)
     expected = typed_digest(domain, "Acceptance", ACCEPTANCE, message)
     assert bytes(loans.acceptanceDigest(LOAN_ID, 123)) == expected
     name, version, chain_id, contract = loans.eip712Domain()[1:5]
@@ -193,13 +224,16 @@ def test_accept_signed_by_someone_else_reverts(
 
 @pytest.mark.parametrize(
     "tamper",
-    ["chain", "contract", "loan", "terms", "deadline", "forged"],
+    [
+        "chain", "contract", "loan", "terms", "deadline", "forged",
+        "principal", "rate_bps", "method", "tenor", "first_due",
+    ],
 )
 def test_accept_rejects_a_signature_over_anything_else(
     loans, registered, borrower, domain, stranger, error, tamper
 ):
     deadline = chain.time() + 3_600
-    signed_domain, loan_id, terms, signed_deadline = domain, LOAN_ID, TERMS, deadline
+    signed_domain, loan_id, signed_deadline, other = domain, LOAN_ID, deadline, {}
     if tamper == "chain":
         signed_domain = Domain(domain.name, domain.chain_id + 1, domain.verifying_contract)
     elif tamper == "contract":
@@ -207,10 +241,12 @@ def test_accept_rejects_a_signature_over_anything_else(
     elif tamper == "loan":
         loan_id = LOAN_ID + 1
     elif tamper == "terms":
-        terms = keccak(text="other terms")
+        other = {"terms": keccak(text="other terms")}
     elif tamper == "deadline":
         signed_deadline = deadline + 1
-    _, signature = acceptance(borrower, signed_domain, loan_id, terms, signed_deadline)
+    elif tamper != "forged":  # one key term other than the registered one
+        other = {tamper: DEFAULT_TERMS[tamper] + 1}
+    _, signature = acceptance(borrower, signed_domain, loan_id, signed_deadline, **other)
     if tamper == "forged":
         signature = bytes(signature[:32]) + bytes(31) + b"\x01" + bytes(signature[64:])
     with brownie.reverts(error("LoanAgreementsInvalidSignature", LOAN_ID, borrower.address)):
@@ -222,13 +258,85 @@ def test_accept_of_another_deployment_signature_reverts(
     LoanAgreements, loans, admin, operator, borrower, domain, stranger, error
 ):
     """The same loan id and terms on a second contract: a signature for one is not for the other."""
-    other = LoanAgreements.deploy(admin, operator, {"from": admin})
+    other = LoanAgreements.deploy(admin, operator, admin, ADMIN_DELAY, {"from": admin})
     register(other, operator, borrower)
     register(loans, operator, borrower)
     deadline, signature = acceptance(borrower, domain)
     with brownie.reverts(error("LoanAgreementsInvalidSignature", LOAN_ID, borrower.address)):
         other.accept(LOAN_ID, deadline, signature, {"from": stranger})
     loans.accept(LOAN_ID, deadline, signature, {"from": stranger})
+
+
+def test_the_attack_other_figures_under_the_same_terms_hash_cannot_be_activated(
+    loans, operator, borrower, domain, stranger, error
+):
+    """Issue 11: the borrower signed Rp 10.000.000 at 18% for a document hash; the operator
+    registers Rp 100.000.000 at 99.99% under that same hash. The signature does not fit."""
+    signed = {"principal": 10_000_000, "rate_bps": 1_800}
+    register(loans, operator, borrower, principal=100_000_000, rate_bps=9_999)
+    deadline, signature = acceptance(borrower, domain, **signed)
+
+    with brownie.reverts(error("LoanAgreementsInvalidSignature", LOAN_ID, borrower.address)):
+        loans.accept(LOAN_ID, deadline, signature, {"from": stranger})
+    assert loans.statusOf(LOAN_ID) == REGISTERED
+
+    register(loans, operator, borrower, loan_id=LOAN_ID + 1, **signed)  # the honest offer
+    deadline, signature = acceptance(borrower, domain, loan_id=LOAN_ID + 1, **signed)
+    loans.accept(LOAN_ID + 1, deadline, signature, {"from": stranger})
+    assert int(loans.loan(LOAN_ID + 1)["principal"]) == 10_000_000
+
+
+def test_accept_refuses_a_deadline_beyond_the_window(
+    loans, registered, borrower, domain, stranger
+):
+    far = chain.time() + MAX_ACCEPTANCE_WINDOW + 3_600
+    deadline, signature = acceptance(borrower, domain, deadline=far)
+    pattern = rf"LoanAgreementsDeadlineTooFar: {LOAN_ID}, {far}, \d+"
+    with brownie.reverts(revert_pattern=pattern):
+        loans.accept(LOAN_ID, deadline, signature, {"from": stranger})
+    assert loans.statusOf(LOAN_ID) == REGISTERED
+    assert loans.MAX_ACCEPTANCE_WINDOW() == MAX_ACCEPTANCE_WINDOW
+
+
+def test_accept_allows_a_deadline_inside_the_window(loans, registered, borrower, domain, stranger):
+    deadline, signature = acceptance(
+        borrower, domain, deadline=chain.time() + MAX_ACCEPTANCE_WINDOW - 600
+    )
+    loans.accept(LOAN_ID, deadline, signature, {"from": stranger})
+    assert loans.statusOf(LOAN_ID) == ACTIVE
+
+
+# --- cancel ------------------------------------------------------------------------------------
+
+
+def test_a_cancelled_offer_cannot_be_accepted(
+    loans, operator, registered, borrower, domain, stranger, error
+):
+    deadline, signature = acceptance(borrower, domain)  # signed before the offer was withdrawn
+    tx = loans.cancel(LOAN_ID, {"from": operator})
+
+    event = tx.events["LoanStatusChanged"][0]
+    assert (event["loanId"], event["from"], event["to"]) == (LOAN_ID, REGISTERED, CANCELLED)
+    assert loans.statusOf(LOAN_ID) == CANCELLED
+    expected = error("LoanAgreementsUnexpectedStatus", LOAN_ID, CANCELLED, REGISTERED)
+    with brownie.reverts(expected):
+        loans.accept(LOAN_ID, deadline, signature, {"from": stranger})
+    with brownie.reverts(error("LoanAgreementsAlreadyRegistered", LOAN_ID)):
+        register(loans, operator, borrower)  # the id stays used
+
+
+def test_only_an_offer_not_yet_accepted_can_be_cancelled(loans, operator, active, error):
+    with brownie.reverts(error("LoanAgreementsUnexpectedStatus", LOAN_ID, ACTIVE, REGISTERED)):
+        loans.cancel(LOAN_ID, {"from": operator})
+    with brownie.reverts(error("LoanAgreementsUnknownLoan", 7)):
+        loans.cancel(7, {"from": operator})
+
+
+def test_only_the_operator_cancels(loans, registered, stranger, error):
+    with brownie.reverts(
+        error("AccessControlUnauthorizedAccount", stranger.address, OPERATOR_ROLE)
+    ):
+        loans.cancel(LOAN_ID, {"from": stranger})
 
 
 # --- repayments --------------------------------------------------------------------------------
@@ -283,8 +391,8 @@ def test_only_the_operator_records_repayments(loans, active, stranger, error):
 
 @pytest.mark.parametrize(
     "path",
-    [[REPAID], [DEFAULTED], [DEFAULTED, WRITTEN_OFF], [DEFAULTED, REPAID]],
-    ids=["active-repaid", "active-defaulted", "defaulted-writtenoff", "defaulted-repaid"],
+    [[REPAID], [DEFAULTED], [DEFAULTED, REPAID]],
+    ids=["active-repaid", "active-defaulted", "defaulted-repaid"],
 )
 def test_allowed_status_changes(loans, operator, active, path):
     current = ACTIVE
@@ -303,8 +411,10 @@ def test_allowed_status_changes(loans, operator, active, path):
         ([], WRITTEN_OFF),
         ([], REGISTERED),
         ([], NONE),
+        ([], CANCELLED),
         ([DEFAULTED], ACTIVE),
         ([DEFAULTED], DEFAULTED),
+        ([DEFAULTED], WRITTEN_OFF),  # only through writeOff, which records the amount
         ([REPAID], ACTIVE),
         ([REPAID], DEFAULTED),
         ([DEFAULTED, WRITTEN_OFF], REPAID),
@@ -313,14 +423,17 @@ def test_allowed_status_changes(loans, operator, active, path):
 )
 def test_other_status_changes_are_rejected(loans, operator, active, error, path, bad):
     for status in path:
-        loans.setStatus(LOAN_ID, status, {"from": operator})
+        if status == WRITTEN_OFF:
+            loans.writeOff(LOAN_ID, 900, 1_000, {"from": operator})
+        else:
+            loans.setStatus(LOAN_ID, status, {"from": operator})
     current = loans.statusOf(LOAN_ID)
     with brownie.reverts(error("LoanAgreementsInvalidTransition", LOAN_ID, current, bad)):
         loans.setStatus(LOAN_ID, bad, {"from": operator})
 
 
 def test_registered_loan_becomes_active_only_by_acceptance(loans, operator, registered, error):
-    for bad in (ACTIVE, REPAID, DEFAULTED):
+    for bad in (ACTIVE, REPAID, DEFAULTED, CANCELLED):
         with brownie.reverts(error("LoanAgreementsInvalidTransition", LOAN_ID, REGISTERED, bad)):
             loans.setStatus(LOAN_ID, bad, {"from": operator})
 
@@ -340,14 +453,19 @@ def test_only_the_operator_sets_status(loans, active, stranger, error):
 # --- pause -----------------------------------------------------------------------------------
 
 
-def test_pause_stops_every_change(loans, admin, operator, registered, borrower, domain, error):
+def test_pause_stops_every_change(
+    loans, admin, operator, pauser, registered, borrower, domain, error
+):
     deadline, signature = acceptance(borrower, domain)
-    loans.pause({"from": admin})
+    loans.pause({"from": pauser})
     for call in (
         lambda: register(loans, operator, borrower, loan_id=43),
         lambda: loans.accept(LOAN_ID, deadline, signature, {"from": operator}),
         lambda: loans.recordRepayment(LOAN_ID, 1, 1, {"from": operator}),
         lambda: loans.setStatus(LOAN_ID, REPAID, {"from": operator}),
+        lambda: loans.cancel(LOAN_ID, {"from": operator}),
+        lambda: loans.writeOff(LOAN_ID, 1, 1, {"from": operator}),
+        lambda: loans.recordRecovery(LOAN_ID, 1, 1, {"from": operator}),
     ):
         with brownie.reverts(error("EnforcedPause")):
             call()
@@ -355,6 +473,90 @@ def test_pause_stops_every_change(loans, admin, operator, registered, borrower, 
     loans.accept(LOAN_ID, deadline, signature, {"from": operator})
 
 
-def test_only_admin_pauses(loans, operator, error):
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+def test_operator_can_neither_pause_nor_unpause(loans, operator, error):
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, PAUSER_ROLE)):
         loans.pause({"from": operator})
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+        loans.unpause({"from": operator})
+
+
+# --- write-off and recovery (issue 11) ---------------------------------------------------------
+
+WRITE_OFF_SEQ = 500
+
+
+@pytest.fixture
+def written_off(loans, operator, active):
+    loans.recordRepayment(LOAN_ID, 100, 1_000_000, {"from": operator})
+    loans.setStatus(LOAN_ID, DEFAULTED, {"from": operator})
+    return loans.writeOff(LOAN_ID, WRITE_OFF_SEQ, 4_000_000, {"from": operator})
+
+
+def test_write_off_records_the_amount_with_events(loans, written_off):
+    event = written_off.events["LoanWrittenOff"][0]
+    assert dict(event) == {"loanId": LOAN_ID, "seq": WRITE_OFF_SEQ, "amount": 4_000_000}
+    changed = written_off.events["LoanStatusChanged"][0]
+    assert (changed["from"], changed["to"]) == (DEFAULTED, WRITTEN_OFF)
+    stored = loans.loan(LOAN_ID)
+    assert (int(stored["writtenOff"]), int(stored["recovered"])) == (4_000_000, 0)
+    assert loans.statusOf(LOAN_ID) == WRITTEN_OFF
+    assert loans.isApplied(WRITE_OFF_SEQ)
+
+
+def test_only_a_defaulted_loan_is_written_off(loans, operator, active, error):
+    with brownie.reverts(error("LoanAgreementsUnexpectedStatus", LOAN_ID, ACTIVE, DEFAULTED)):
+        loans.writeOff(LOAN_ID, WRITE_OFF_SEQ, 1, {"from": operator})
+    loans.setStatus(LOAN_ID, DEFAULTED, {"from": operator})
+    with brownie.reverts(error("LoanAgreementsZeroAmount", WRITE_OFF_SEQ)):
+        loans.writeOff(LOAN_ID, WRITE_OFF_SEQ, 0, {"from": operator})
+    assert loans.statusOf(LOAN_ID) == DEFAULTED
+
+
+def test_recoveries_accumulate_up_to_the_written_off_amount(loans, operator, written_off, error):
+    first = loans.recordRecovery(LOAN_ID, 501, 1_500_000, {"from": operator})
+    last = loans.recordRecovery(LOAN_ID, 502, 2_500_000, {"from": operator})
+
+    assert dict(first.events["RecoveryRecorded"][0]) == {
+        "loanId": LOAN_ID, "seq": 501, "amount": 1_500_000, "totalRecovered": 1_500_000,
+    }
+    assert dict(last.events["RecoveryRecorded"][0]) == {
+        "loanId": LOAN_ID, "seq": 502, "amount": 2_500_000, "totalRecovered": 4_000_000,
+    }
+    assert int(loans.loan(LOAN_ID)["recovered"]) == 4_000_000
+    assert "LoanStatusChanged" not in last.events
+    with brownie.reverts(error("LoanAgreementsRecoveryTooLarge", LOAN_ID, 1, 0)):
+        loans.recordRecovery(LOAN_ID, 503, 1, {"from": operator})
+    assert not loans.isApplied(503)
+
+
+def test_a_recovery_above_the_written_off_amount_is_refused(loans, operator, written_off, error):
+    loans.recordRecovery(LOAN_ID, 501, 1_000_000, {"from": operator})
+    with brownie.reverts(error("LoanAgreementsRecoveryTooLarge", LOAN_ID, 3_000_001, 3_000_000)):
+        loans.recordRecovery(LOAN_ID, 502, 3_000_001, {"from": operator})
+    assert int(loans.loan(LOAN_ID)["recovered"]) == 1_000_000
+
+
+def test_a_recovery_seq_is_applied_once(loans, operator, written_off, error):
+    loans.recordRecovery(LOAN_ID, 501, 1_000, {"from": operator})
+    for seq in (501, WRITE_OFF_SEQ, 100):  # itself, the write-off, an earlier repayment
+        with brownie.reverts(error("LoanAgreementsSeqAlreadyApplied", seq)):
+            loans.recordRecovery(LOAN_ID, seq, 1_000, {"from": operator})
+    with brownie.reverts(error("LoanAgreementsZeroAmount", 502)):
+        loans.recordRecovery(LOAN_ID, 502, 0, {"from": operator})
+
+
+def test_recovery_needs_a_written_off_loan(loans, operator, active, error):
+    loans.setStatus(LOAN_ID, DEFAULTED, {"from": operator})
+    expected = error("LoanAgreementsUnexpectedStatus", LOAN_ID, DEFAULTED, WRITTEN_OFF)
+    with brownie.reverts(expected):
+        loans.recordRecovery(LOAN_ID, 501, 1, {"from": operator})
+
+
+def test_only_the_operator_writes_off_and_records_recoveries(
+    loans, operator, written_off, stranger, error
+):
+    expected = error("AccessControlUnauthorizedAccount", stranger.address, OPERATOR_ROLE)
+    with brownie.reverts(expected):
+        loans.recordRecovery(LOAN_ID, 501, 1, {"from": stranger})
+    with brownie.reverts(expected):
+        loans.writeOff(LOAN_ID, 502, 1, {"from": stranger})

@@ -2,8 +2,10 @@ import brownie
 import pytest
 from brownie import chain
 from helpers import (
+    ADMIN_DELAY,
     ADMIN_ROLE,
     OPERATOR_ROLE,
+    PAUSER_ROLE,
     ZERO_ADDRESS,
     Domain,
     compact,
@@ -451,7 +453,7 @@ def test_a_ballot_for_another_deployment_is_rejected(
     RatVoting, voting, coop_members, admin, operator, opened, members, domain, stranger, error
 ):
     """A second RatVoting over the same roll and meeting id: a ballot counts only where signed."""
-    other = RatVoting.deploy(admin, operator, coop_members, {"from": admin})
+    other = RatVoting.deploy(admin, operator, admin, ADMIN_DELAY, coop_members, {"from": admin})
     record = chain.height - 1
     start = chain.time() + 10
     other.createMeeting(MEETING, record, start, start + 1_000, QUORUM_BPS, 1, {"from": operator})
@@ -743,10 +745,10 @@ def test_only_the_operator_creates_meetings_and_proposals(voting, admin, strange
 
 
 def test_pause_stops_everything_that_writes(
-    voting, admin, operator, meeting, members, domain, stranger, error
+    voting, admin, operator, pauser, meeting, members, domain, stranger, error
 ):
     signature = proxy_signature(members[0], domain, members[0], members[1])
-    voting.pause({"from": admin})
+    voting.pause({"from": pauser})
     open_voting(meeting)
     for call in (
         lambda: voting.createMeeting(
@@ -770,9 +772,11 @@ def test_pause_stops_everything_that_writes(
     voting.castVotes(MEETING, 0, [ballot(members[0], domain, 0, FOR)], {"from": stranger})
 
 
-def test_only_admin_pauses(voting, operator, error):
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+def test_operator_can_neither_pause_nor_unpause(voting, operator, error):
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, PAUSER_ROLE)):
         voting.pause({"from": operator})
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+        voting.unpause({"from": operator})
 
 
 # --- gas -------------------------------------------------------------------------------------

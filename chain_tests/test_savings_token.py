@@ -1,7 +1,7 @@
 import brownie
 import pytest
 from brownie.test import strategy
-from helpers import ADMIN_ROLE, OPERATOR_ROLE, ZERO_ADDRESS
+from helpers import ADMIN_ROLE, OPERATOR_ROLE, PAUSER_ROLE, ZERO_ADDRESS
 from hexbytes import HexBytes
 
 POKOK, WAJIB, SUKARELA = 1, 2, 3
@@ -195,8 +195,8 @@ def test_only_the_operator_mirrors(savings, admin, stranger, accounts, error):
             savings.mirror([posting(1, accounts[2], WAJIB, 1)], {"from": caller})
 
 
-def test_pause_stops_mirroring(savings, admin, operator, accounts, error):
-    savings.pause({"from": admin})
+def test_pause_stops_mirroring(savings, admin, operator, pauser, accounts, error):
+    savings.pause({"from": pauser})
     with brownie.reverts(error("EnforcedPause")):
         mirror(savings, operator, posting(1, accounts[2], WAJIB, 1))
     tx = savings.unpause({"from": admin})
@@ -204,9 +204,11 @@ def test_pause_stops_mirroring(savings, admin, operator, accounts, error):
     mirror(savings, operator, posting(1, accounts[2], WAJIB, 1))
 
 
-def test_only_admin_pauses(savings, operator, error):
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+def test_operator_can_neither_pause_nor_unpause(savings, operator, error):
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, PAUSER_ROLE)):
         savings.pause({"from": operator})
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", operator.address, ADMIN_ROLE)):
+        savings.unpause({"from": operator})
 
 
 def test_supports_erc1155_and_access_control(savings):

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ERC6372Utils} from "@openzeppelin/contracts/utils/ERC6372Utils.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
+import {CoopRoles} from "./access/CoopRoles.sol";
 import {ICoopMembers} from "./interfaces/ICoopMembers.sol";
 
 /// @title CoopMembers
@@ -23,10 +22,8 @@ import {ICoopMembers} from "./interfaces/ICoopMembers.sol";
 /// Gas: `_current[account]` caches the latest checkpoint of the address (number and block) in
 /// one slot. A lookup at or after that block, which is nearly every lookup RatVoting makes,
 /// then costs one cold SLOAD instead of two (the trace's length and its last element).
-contract CoopMembers is ICoopMembers, AccessControl, Pausable {
+contract CoopMembers is ICoopMembers, CoopRoles {
     using Checkpoints for Checkpoints.Trace208;
-
-    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
     /// @dev The latest checkpoint of an address's trace: the number it holds since block `since`.
     struct Membership {
@@ -41,9 +38,14 @@ contract CoopMembers is ICoopMembers, AccessControl, Pausable {
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
     /// @param operator receives OPERATOR_ROLE (the backend's hot key).
-    constructor(address admin, address operator) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(OPERATOR_ROLE, operator);
+    /// @param pauser receives PAUSER_ROLE.
+    /// @param adminDelay seconds between starting and accepting an admin transfer.
+    constructor(
+        address admin,
+        address operator,
+        address pauser,
+        uint48 adminDelay
+    ) CoopRoles(admin, operator, pauser, adminDelay) {
     }
 
     /// @inheritdoc ICoopMembers
@@ -176,18 +178,6 @@ contract CoopMembers is ICoopMembers, AccessControl, Pausable {
     // solhint-disable-next-line func-name-mixedcase
     function CLOCK_MODE() external view returns (string memory) {
         return ERC6372Utils.blockNumberClockMode(clock);
-    }
-
-    /// @notice Stops every change to the roll in an emergency (lookups keep working).
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Paused}.
-    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _pause();
-    }
-
-    /// @notice Resumes changes to the roll.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Unpaused}.
-    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
     }
 
     /// @dev Admits one member without touching the member count (the callers add to it).

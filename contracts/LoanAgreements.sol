@@ -1,42 +1,54 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {CoopRoles} from "./access/CoopRoles.sol";
 import {ILoanAgreements} from "./interfaces/ILoanAgreements.sol";
 
 /// @title LoanAgreements
 /// @notice The backend (OPERATOR_ROLE) registers a loan's terms and a hash of the full agreement
-/// document; the borrower accepts by signing an EIP-712 `Acceptance`, which anyone may relay;
-/// repayments are mirrored from the ledger with the ledger seq as reference (each seq once);
-/// the status follows Registered -> Active -> Repaid | Defaulted -> WrittenOff | Repaid.
+/// document; the borrower accepts by signing an EIP-712 `Acceptance` over the key terms
+/// themselves (principal, rate, method, tenor, first due date) and that hash, which anyone may
+/// relay; repayments, the write-off and recoveries are mirrored from the ledger with the ledger
+/// seq as reference (each seq once). The status follows Registered -> Active | Cancelled,
+/// Active -> Repaid | Defaulted, Defaulted -> Repaid | WrittenOff.
 ///
 /// EIP-712 domain: name "KSP LoanAgreements", version "1", this chain's id, this contract.
-contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
+contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
     using BitMaps for BitMaps.BitMap;
 
-    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
-
-    /// @notice EIP-712 type the borrower signs.
+    /// @notice EIP-712 type the borrower signs: the terms as registered, so the operator cannot
+    /// register other figures under the same document hash.
     bytes32 public constant ACCEPTANCE_TYPEHASH =
-        keccak256("Acceptance(uint64 loanId,bytes32 termsHash,uint256 deadline)");
+        keccak256(
+            "Acceptance(uint64 loanId,uint128 principal,uint32 rateBps,uint8 method,uint16 tenorMonths,"
+            "uint64 firstDueDate,bytes32 termsHash,uint256 deadline)"
+        );
+
+    /// @notice The latest acceptance deadline allowed, counted from the moment of acceptance: an
+    /// old signature cannot activate an offer months later.
+    uint256 public constant MAX_ACCEPTANCE_WINDOW = 30 days;
 
     mapping(uint64 loanId => Loan loan) private _loans;
     BitMaps.BitMap private _appliedSeqs;
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
     /// @param operator receives OPERATOR_ROLE (the backend's hot key).
-    constructor(address admin, address operator) EIP712("KSP LoanAgreements", "1") {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(OPERATOR_ROLE, operator);
+    /// @param pauser receives PAUSER_ROLE.
+    /// @param adminDelay seconds between starting and accepting an admin transfer.
+    constructor(
+        address admin,
+        address operator,
+        address pauser,
+        uint48 adminDelay
+    ) CoopRoles(admin, operator, pauser, adminDelay) EIP712("KSP LoanAgreements", "1") {
     }
 
     /// @inheritdoc ILoanAgreements
-    /// @dev `termsHash` commits to the full agreement document, which must state the on-chain
-    /// terms too: the borrower's signature covers `termsHash`, not the separate fields.
+    /// @dev `termsHash` commits to the full agreement document; the borrower's signature covers
+    /// it and the key terms registered here.
     ///
     /// Requirements:
     /// - the caller has OPERATOR_ROLE and the contract is not paused;
@@ -92,9 +104,10 @@ contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
     ///
     /// Requirements:
     /// - the contract is not paused;
-    /// - the loan exists and is Registered;
-    /// - `block.timestamp` <= `deadline`;
-    /// - `signature` is the borrower's over `Acceptance(loanId, termsHash, deadline)`.
+    /// - the loan exists and is Registered (not cancelled);
+    /// - `block.timestamp` <= `deadline` <= `block.timestamp` + {MAX_ACCEPTANCE_WINDOW};
+    /// - `signature` is the borrower's over `Acceptance(loanId, principal, rateBps, method,
+    ///   tenorMonths, firstDueDate, termsHash, deadline)` with the terms as registered.
     ///
     /// Emits a {LoanAccepted} and a {LoanStatusChanged} event.
     function accept(uint64 loanId, uint256 deadline, bytes calldata signature) external whenNotPaused {
@@ -103,16 +116,87 @@ contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
         if (block.timestamp > deadline) {
             revert LoanAgreementsSignatureExpired(loanId, deadline);
         }
+        uint256 latestAllowed = block.timestamp + MAX_ACCEPTANCE_WINDOW;
+        if (deadline > latestAllowed) {
+            revert LoanAgreementsDeadlineTooFar(loanId, deadline, latestAllowed);
+        }
         address borrower = stored.borrower;
-        bytes32 termsHash = stored.termsHash;
-        bytes32 digest = _acceptanceDigest(loanId, termsHash, deadline);
+        bytes32 digest = _acceptanceDigest(loanId, stored, deadline);
         if (!SignatureChecker.isValidSignatureNowCalldata(borrower, digest, signature)) {
             revert LoanAgreementsInvalidSignature(loanId, borrower);
         }
         stored.status = LoanStatus.Active;
         stored.acceptedAt = uint64(block.timestamp);
-        emit LoanAccepted(loanId, borrower, termsHash);
+        emit LoanAccepted(loanId, borrower, stored.termsHash);
         emit LoanStatusChanged(loanId, LoanStatus.Registered, LoanStatus.Active);
+    }
+
+    /// @inheritdoc ILoanAgreements
+    /// @dev Requirements:
+    /// - the caller has OPERATOR_ROLE and the contract is not paused;
+    /// - the loan exists and is Registered.
+    ///
+    /// Emits a {LoanStatusChanged} event (Registered -> Cancelled).
+    function cancel(uint64 loanId) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        Loan storage stored = _loans[loanId];
+        _requireStatus(loanId, stored.status, LoanStatus.Registered);
+        stored.status = LoanStatus.Cancelled;
+        emit LoanStatusChanged(loanId, LoanStatus.Registered, LoanStatus.Cancelled);
+    }
+
+    /// @inheritdoc ILoanAgreements
+    /// @dev Requirements:
+    /// - the caller has OPERATOR_ROLE and the contract is not paused;
+    /// - the loan is Defaulted;
+    /// - `seq` was not recorded before; `amount` is not zero.
+    ///
+    /// Emits a {LoanWrittenOff} and a {LoanStatusChanged} event.
+    function writeOff(
+        uint64 loanId,
+        uint64 seq,
+        uint128 amount
+    ) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        Loan storage stored = _loans[loanId];
+        _requireStatus(loanId, stored.status, LoanStatus.Defaulted);
+        _applySeq(seq, amount);
+        stored.status = LoanStatus.WrittenOff;
+        stored.writtenOff = amount;
+        emit LoanWrittenOff(loanId, seq, amount);
+        emit LoanStatusChanged(loanId, LoanStatus.Defaulted, LoanStatus.WrittenOff);
+    }
+
+    /// @inheritdoc ILoanAgreements
+    /// @dev Requirements:
+    /// - the caller has OPERATOR_ROLE and the contract is not paused;
+    /// - the loan is WrittenOff;
+    /// - `seq` was not recorded before; `amount` is not zero;
+    /// - the total recovered, with `amount`, does not exceed the written-off amount (a recovery
+    ///   cannot overpay).
+    ///
+    /// Emits a {RecoveryRecorded} event.
+    function recordRecovery(
+        uint64 loanId,
+        uint64 seq,
+        uint128 amount
+    ) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        Loan storage stored = _loans[loanId];
+        _requireStatus(loanId, stored.status, LoanStatus.WrittenOff);
+        _applySeq(seq, amount); // first: a resent recovery reads as already applied
+        uint128 recovered = stored.recovered;
+        // Cannot underflow: recovered never exceeds writtenOff (checked below on every recovery).
+        uint128 remaining;
+        unchecked {
+            remaining = stored.writtenOff - recovered;
+        }
+        if (amount > remaining) {
+            revert LoanAgreementsRecoveryTooLarge(loanId, amount, remaining);
+        }
+        // Cannot overflow: recovered + amount <= writtenOff, a uint128.
+        unchecked {
+            recovered += amount;
+        }
+        stored.recovered = recovered;
+        emit RecoveryRecorded(loanId, seq, amount, recovered);
     }
 
     /// @inheritdoc ILoanAgreements
@@ -132,13 +216,7 @@ contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
         if (status != LoanStatus.Defaulted) {
             _requireStatus(loanId, status, LoanStatus.Active);
         }
-        if (_appliedSeqs.get(seq)) {
-            revert LoanAgreementsSeqAlreadyApplied(seq);
-        }
-        if (amount == 0) {
-            revert LoanAgreementsZeroAmount(seq);
-        }
-        _appliedSeqs.set(seq);
+        _applySeq(seq, amount);
         uint128 total = stored.repaid + amount;
         stored.repaid = total;
         stored.repaymentCount += 1;
@@ -146,8 +224,9 @@ contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
     }
 
     /// @inheritdoc ILoanAgreements
-    /// @dev Allowed: Active -> Repaid, Active -> Defaulted, Defaulted -> Repaid,
-    /// Defaulted -> WrittenOff. Registered -> Active happens only through {accept}.
+    /// @dev Allowed: Active -> Repaid, Active -> Defaulted, Defaulted -> Repaid.
+    /// Registered -> Active happens only through {accept}, Registered -> Cancelled through
+    /// {cancel}, Defaulted -> WrittenOff through {writeOff} (which records the amount).
     ///
     /// Requirements:
     /// - the caller has OPERATOR_ROLE and the contract is not paused;
@@ -162,7 +241,7 @@ contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
         }
         bool allowed = (from == LoanStatus.Active &&
             (status == LoanStatus.Repaid || status == LoanStatus.Defaulted)) ||
-            (from == LoanStatus.Defaulted && (status == LoanStatus.Repaid || status == LoanStatus.WrittenOff));
+            (from == LoanStatus.Defaulted && status == LoanStatus.Repaid);
         if (!allowed) {
             revert LoanAgreementsInvalidTransition(loanId, from, status);
         }
@@ -192,27 +271,39 @@ contract LoanAgreements is ILoanAgreements, AccessControl, Pausable, EIP712 {
         if (stored.status == LoanStatus.None) {
             revert LoanAgreementsUnknownLoan(loanId);
         }
-        return _acceptanceDigest(loanId, stored.termsHash, deadline);
-    }
-
-    /// @notice Stops registering, accepting and recording in an emergency.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Paused}.
-    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _pause();
-    }
-
-    /// @notice Resumes normal operation.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Unpaused}.
-    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
+        return _acceptanceDigest(loanId, stored, deadline);
     }
 
     function _acceptanceDigest(
         uint64 loanId,
-        bytes32 termsHash,
+        Loan storage stored,
         uint256 deadline
     ) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(ACCEPTANCE_TYPEHASH, loanId, termsHash, deadline)));
+        bytes32 structHash = keccak256(
+            abi.encode(
+                ACCEPTANCE_TYPEHASH,
+                loanId,
+                stored.principal,
+                stored.rateBps,
+                uint8(stored.method),
+                stored.tenorMonths,
+                stored.firstDueDate,
+                stored.termsHash,
+                deadline
+            )
+        );
+        return _hashTypedDataV4(structHash);
+    }
+
+    /// @dev Marks ledger seq `seq` as recorded; refuses a seq seen before and an amount of 0.
+    function _applySeq(uint64 seq, uint128 amount) private {
+        if (_appliedSeqs.get(seq)) {
+            revert LoanAgreementsSeqAlreadyApplied(seq);
+        }
+        if (amount == 0) {
+            revert LoanAgreementsZeroAmount(seq);
+        }
+        _appliedSeqs.set(seq);
     }
 
     function _requireStatus(uint64 loanId, LoanStatus status, LoanStatus expected) private pure {

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ICoopMembers} from "./interfaces/ICoopMembers.sol";
+import {CoopRoles} from "./access/CoopRoles.sol";
 import {IRatVoting} from "./interfaces/IRatVoting.sol";
 
 /// @title RatVoting
@@ -27,9 +26,7 @@ import {IRatVoting} from "./interfaces/IRatVoting.sol";
 /// (one call for the whole batch), and bitmap words and the tally kept in memory and written
 /// once per batch. A batch is one proposal; one {BallotsCast} event per batch names every
 /// member number that voted.
-contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
-    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
-
+contract RatVoting is IRatVoting, CoopRoles, EIP712 {
     /// @notice EIP-712 type of a member's ballot; the signer is the voter.
     bytes32 public constant BALLOT_TYPEHASH = keccak256("Ballot(uint64 meetingId,uint32 proposalIndex,uint256 choice)");
 
@@ -102,10 +99,16 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
     /// @param operator receives OPERATOR_ROLE (the backend's hot key).
+    /// @param pauser receives PAUSER_ROLE.
+    /// @param adminDelay seconds between starting and accepting an admin transfer.
     /// @param members_ the CoopMembers contract whose roll decides who may vote.
-    constructor(address admin, address operator, address members_) EIP712("KSP RatVoting", "1") {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(OPERATOR_ROLE, operator);
+    constructor(
+        address admin,
+        address operator,
+        address pauser,
+        uint48 adminDelay,
+        address members_
+    ) CoopRoles(admin, operator, pauser, adminDelay) EIP712("KSP RatVoting", "1") {
         _members = ICoopMembers(members_);
     }
 
@@ -418,18 +421,6 @@ contract RatVoting is IRatVoting, AccessControl, Pausable, EIP712 {
     /// @inheritdoc IRatVoting
     function proxyDigest(uint64 meetingId, address principal, address proxy) external view returns (bytes32) {
         return _proxyDigest(meetingId, principal, proxy);
-    }
-
-    /// @notice Stops meetings, proxies, voting and finalizing in an emergency.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Paused}.
-    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _pause();
-    }
-
-    /// @notice Resumes normal operation.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Unpaused}.
-    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
     }
 
     /// @dev The meeting, if it and the proposal exist and it is open for voting, for a batch

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ERC1155Supply} from "@openzeppelin/contracts/token/ERC1155/extensions/ERC1155Supply.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {CoopRoles} from "./access/CoopRoles.sol";
 import {ISavingsToken} from "./interfaces/ISavingsToken.sol";
 
 /// @title SavingsToken
@@ -15,9 +15,7 @@ import {ISavingsToken} from "./interfaces/ISavingsToken.sol";
 ///
 /// `totalSupply(id)` equals the ledger's liability for that kind of savings, which makes
 /// reconciliation one call per id.
-contract SavingsToken is ISavingsToken, ERC1155Supply, AccessControl, Pausable {
-    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
-
+contract SavingsToken is ISavingsToken, ERC1155Supply, CoopRoles {
     uint8 public constant POKOK = 1;
     uint8 public constant WAJIB = 2;
     uint8 public constant SUKARELA = 3;
@@ -32,10 +30,14 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, AccessControl, Pausable {
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
     /// @param operator receives OPERATOR_ROLE (the backend's hot key).
-    constructor(address admin, address operator) ERC1155("") {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(OPERATOR_ROLE, operator);
-    }
+    /// @param pauser receives PAUSER_ROLE.
+    /// @param adminDelay seconds between starting and accepting an admin transfer.
+    constructor(
+        address admin,
+        address operator,
+        address pauser,
+        uint48 adminDelay
+    ) CoopRoles(admin, operator, pauser, adminDelay) ERC1155("") {}
 
     /// @inheritdoc ISavingsToken
     /// @dev Mints go through `_update`, not `_mint`: `_mint` would call `onERC1155Received` on a
@@ -118,20 +120,8 @@ contract SavingsToken is ISavingsToken, ERC1155Supply, AccessControl, Pausable {
         revert SavingsTokenApprovalsDisabled();
     }
 
-    /// @notice Stops mirroring in an emergency.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Paused}.
-    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _pause();
-    }
-
-    /// @notice Resumes mirroring.
-    /// @dev Requirements: the caller has DEFAULT_ADMIN_ROLE. Emits {Unpaused}.
-    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
-    }
-
     /// @inheritdoc ERC1155
-    function supportsInterface(bytes4 interfaceId) public view override(ERC1155, AccessControl) returns (bool) {
+    function supportsInterface(bytes4 interfaceId) public view override(ERC1155, AccessControlDefaultAdminRules) returns (bool) {
         return super.supportsInterface(interfaceId);
     }
 

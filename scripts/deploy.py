@@ -2,7 +2,9 @@
 
 The deploy logic is the backend's (ksp.chain.deploy), so `ksp deploy` and this script
 write the same deployments/<chainId>.json. On a local Anvil the first unlocked account
-deploys; elsewhere KSP_DEPLOYER_KEY (hex, from the environment) signs.
+deploys; elsewhere KSP_DEPLOYER_KEY (hex, from the environment) signs. KSP_ADMIN_ADDRESS,
+KSP_OPERATOR_ADDRESS and KSP_PAUSER_ADDRESS name the roles (default: the deployer; the
+pauser defaults to the admin).
 """
 
 import os
@@ -41,6 +43,7 @@ def main() -> None:
     roles = Roles(
         admin=os.environ.get("KSP_ADMIN_ADDRESS", deployer),
         operator=os.environ.get("KSP_OPERATOR_ADDRESS", deployer),
+        pauser=os.environ.get("KSP_PAUSER_ADDRESS"),  # the admin if unset
     )
     record = deploy_all(web3, roles, deployments_dir(), root=ROOT, log=print)
     print(f"chain {record['chain_id']}: {sorted(record['contracts'])}")

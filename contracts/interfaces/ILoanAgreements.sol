@@ -7,13 +7,15 @@ pragma solidity ^0.8.24;
 interface ILoanAgreements {
     /// @notice None: no such loan. Registered: terms on chain, not yet accepted. Active: accepted
     /// by the borrower. Repaid, Defaulted, WrittenOff: set by the backend from the ledger.
+    /// Cancelled: the offer was withdrawn before the borrower accepted it.
     enum LoanStatus {
         None,
         Registered,
         Active,
         Repaid,
         Defaulted,
-        WrittenOff
+        WrittenOff,
+        Cancelled
     }
 
     /// @notice Interest method of a loan's schedule.
@@ -23,8 +25,9 @@ interface ILoanAgreements {
         Annuity
     }
 
-    /// @notice A loan as stored. `principal` and `repaid` are in Rupiah; `rateBps` is the annual
-    /// rate in basis points; `firstDueDate` and `acceptedAt` are unix seconds (0: not yet).
+    /// @notice A loan as stored. `principal`, `repaid`, `writtenOff` and `recovered` are in
+    /// Rupiah; `rateBps` is the annual rate in basis points; `firstDueDate` and `acceptedAt` are
+    /// unix seconds (0: not yet). `recovered` never exceeds `writtenOff`.
     struct Loan {
         address borrower;
         uint32 rateBps;
@@ -37,6 +40,8 @@ interface ILoanAgreements {
         uint128 repaid;
         uint32 repaymentCount;
         bytes32 termsHash;
+        uint128 writtenOff;
+        uint128 recovered;
     }
 
     /// @dev A loan with `loanId` already exists.
@@ -60,14 +65,22 @@ interface ILoanAgreements {
     /// @dev The signature is not the borrower's over this loan's Acceptance.
     error LoanAgreementsInvalidSignature(uint64 loanId, address borrower);
 
-    /// @dev The repayment with ledger seq `seq` was recorded before.
+    /// @dev The repayment, write-off or recovery with ledger seq `seq` was recorded before.
     error LoanAgreementsSeqAlreadyApplied(uint64 seq);
 
-    /// @dev A repayment of 0.
+    /// @dev A repayment, write-off or recovery of 0.
     error LoanAgreementsZeroAmount(uint64 seq);
 
     /// @dev `from` -> `to` is not an allowed status change.
     error LoanAgreementsInvalidTransition(uint64 loanId, LoanStatus from, LoanStatus to);
+
+    /// @dev The acceptance's `deadline` is later than `latestAllowed` (now + the maximum
+    /// acceptance window): a long-lived signature could activate an offer long after.
+    error LoanAgreementsDeadlineTooFar(uint64 loanId, uint256 deadline, uint256 latestAllowed);
+
+    /// @dev A recovery of `amount` would bring the total recovered above the written-off amount;
+    /// `remaining` is what may still be recovered.
+    error LoanAgreementsRecoveryTooLarge(uint64 loanId, uint128 amount, uint128 remaining);
 
     /// @notice The backend registered a loan's terms.
     event LoanRegistered(
@@ -90,6 +103,17 @@ interface ILoanAgreements {
     /// @notice The loan's status changed from `from` to `to`.
     event LoanStatusChanged(uint64 indexed loanId, LoanStatus from, LoanStatus to);
 
+    /// @notice The loan was written off (hapus buku) for `amount` by ledger entry `seq`.
+    event LoanWrittenOff(uint64 indexed loanId, uint64 indexed seq, uint128 amount);
+
+    /// @notice A recovery after write-off (ledger seq `seq`); `totalRecovered` includes it.
+    event RecoveryRecorded(
+        uint64 indexed loanId,
+        uint64 indexed seq,
+        uint128 amount,
+        uint128 totalRecovered
+    );
+
     /// @notice Registers the terms of loan `loanId` for `borrower` to accept.
     function register(
         uint64 loanId,
@@ -102,13 +126,23 @@ interface ILoanAgreements {
         bytes32 termsHash
     ) external;
 
-    /// @notice Activates loan `loanId` with the borrower's EIP-712 `Acceptance` signature. Anyone may relay.
+    /// @notice Activates loan `loanId` with the borrower's EIP-712 `Acceptance` signature over its
+    /// key terms. Anyone may relay.
     function accept(uint64 loanId, uint256 deadline, bytes calldata signature) external;
+
+    /// @notice Withdraws the offer of loan `loanId` before the borrower accepts it.
+    function cancel(uint64 loanId) external;
+
+    /// @notice Writes off defaulted loan `loanId` for `amount`, mirroring ledger entry `seq`.
+    function writeOff(uint64 loanId, uint64 seq, uint128 amount) external;
+
+    /// @notice Records a recovery of `amount` on written-off loan `loanId` (ledger entry `seq`).
+    function recordRecovery(uint64 loanId, uint64 seq, uint128 amount) external;
 
     /// @notice Records a repayment of `amount` mirrored from ledger entry `seq`.
     function recordRepayment(uint64 loanId, uint64 seq, uint128 amount) external;
 
-    /// @notice Moves loan `loanId` to `status` (Repaid, Defaulted or WrittenOff).
+    /// @notice Moves loan `loanId` to `status` (Repaid or Defaulted; a write-off is {writeOff}).
     function setStatus(uint64 loanId, LoanStatus status) external;
 
     /// @notice Everything stored about loan `loanId` (status None if unknown).
@@ -117,7 +151,7 @@ interface ILoanAgreements {
     /// @notice The status of loan `loanId`.
     function statusOf(uint64 loanId) external view returns (LoanStatus);
 
-    /// @notice Whether the repayment with ledger seq `seq` was recorded.
+    /// @notice Whether the repayment, write-off or recovery with ledger seq `seq` was recorded.
     function isApplied(uint64 seq) external view returns (bool);
 
     /// @notice The EIP-712 digest the borrower signs to accept loan `loanId` until `deadline`.

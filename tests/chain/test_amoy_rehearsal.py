@@ -21,6 +21,7 @@ from tests.conftest import free_port
 
 AMOY = 80002
 OPERATOR_ROLE = Web3.keccak(text="OPERATOR_ROLE")
+PAUSER_ROLE = Web3.keccak(text="PAUSER_ROLE")
 KSP = str(Path(sys.executable).parent / "ksp")
 BROWNIE = PROJECT_ROOT / ".venv-brownie" / "bin" / "brownie"
 
@@ -65,6 +66,12 @@ def test_ksp_deploy_grant_revoke_pause_on_chain_80002(amoy, tmp_path):
     assert token.functions.hasRole(OPERATOR_ROLE, operator.address).call()
     assert token.functions.hasRole(b"\0" * 32, admin.address).call()
     assert not token.functions.hasRole(b"\0" * 32, operator.address).call()
+    # The admin moves only in two steps, and pauses (it is the pauser unless one is named);
+    # the operator hot key can neither pause nor unpause.
+    assert token.functions.defaultAdmin().call() == admin.address
+    assert token.functions.defaultAdminDelay().call() == 3 * 24 * 3600
+    assert token.functions.hasRole(PAUSER_ROLE, admin.address).call()
+    assert not token.functions.hasRole(PAUSER_ROLE, operator.address).call()
 
     ksp(env, "deploy")  # idempotent: same addresses
     again = json.loads((tmp_path / "deployments" / f"{AMOY}.json").read_text())
@@ -81,6 +88,11 @@ def test_ksp_deploy_grant_revoke_pause_on_chain_80002(amoy, tmp_path):
     bad = ksp(env, "chain", "grant-operator", "0xnot-an-address", ok=False)
     assert "cannot run" in bad and "Traceback" not in bad
     assert "cannot run" in ksp(env, "chain", "pause", "--contract", "NoSuchThing", ok=False)
+
+    hot_key = {**env, "KSP_ADMIN_KEY": "0x" + bytes(Account.create().key).hex()}
+    refused = ksp(hot_key, "chain", "pause", ok=False)
+    assert "PAUSER_ROLE" in refused and "Traceback" not in refused
+    assert not any(contract(w3, record, n).functions.paused().call() for n in names)
 
     ksp(env, "chain", "pause")
     assert all(contract(w3, record, n).functions.paused().call() for n in names)

@@ -17,23 +17,36 @@ from web3 import Web3
 
 from ksp.chain.compiler import PROJECT_ROOT, Artifact, load_artifact
 
+# A new admin takes over only this long after the transfer starts (two-step, in seconds):
+# time for the pengurus to notice and cancel a transfer they did not start.
+ADMIN_DELAY_SECONDS = 3 * 24 * 3600
+# The most entries one anchor may add; far above a day of a cooperative's postings, far
+# below the 2^64 that would end anchoring. The admin can change it on chain.
+ANCHOR_MAX_STEP = 1_000_000
+
 
 @dataclass(frozen=True)
 class Roles:
-    admin: str  # DEFAULT_ADMIN_ROLE: the pengurus key or multisig
-    operator: str  # OPERATOR_ROLE: the backend's hot key
+    admin: str  # DEFAULT_ADMIN_ROLE: the pengurus key or multisig; unpauses
+    operator: str  # OPERATOR_ROLE: the backend's hot key; cannot pause or unpause
+    pauser: str | None = None  # PAUSER_ROLE: pauses only; the admin if not given
+    admin_delay: int = ADMIN_DELAY_SECONDS
+
+    def base_args(self) -> list[Any]:
+        """The constructor arguments every contract starts with (contracts/access/CoopRoles)."""
+        return [self.admin, self.operator, self.pauser or self.admin, self.admin_delay]
 
 
 # Contract name -> constructor arguments, given the roles and what is deployed so far.
 ConstructorArgs = Callable[[Roles, dict[str, str]], Sequence[Any]]
 
 CONTRACTS: dict[str, ConstructorArgs] = {
-    "AnchorRegistry": lambda roles, _deployed: [roles.admin, roles.operator],
-    "CoopMembers": lambda roles, _deployed: [roles.admin, roles.operator],
-    "SavingsToken": lambda roles, _deployed: [roles.admin, roles.operator],
-    "LoanAgreements": lambda roles, _deployed: [roles.admin, roles.operator],
+    "AnchorRegistry": lambda roles, _deployed: [*roles.base_args(), ANCHOR_MAX_STEP],
+    "CoopMembers": lambda roles, _deployed: roles.base_args(),
+    "SavingsToken": lambda roles, _deployed: roles.base_args(),
+    "LoanAgreements": lambda roles, _deployed: roles.base_args(),
     # After CoopMembers: RatVoting reads the roll at each meeting's record block.
-    "RatVoting": lambda roles, deployed: [roles.admin, roles.operator, deployed["CoopMembers"]],
+    "RatVoting": lambda roles, deployed: [*roles.base_args(), deployed["CoopMembers"]],
 }
 
 
