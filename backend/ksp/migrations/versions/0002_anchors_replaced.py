@@ -1,7 +1,7 @@
 """anchors: a vanished anchor is kept as `replaced`; one live row per size and per number
 
 Revision ID: 0002_anchors_replaced
-Revises: 0001
+Revises: 0002_outbox
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0002_anchors_replaced'
-down_revision = '0001'
+down_revision = '0002_outbox'
 branch_labels = None
 depends_on = None
 
