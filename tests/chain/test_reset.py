@@ -22,13 +22,16 @@ from ksp.chain.deploy import read_deployment
 from ksp.chain.outbox import OutboxItem, OutboxKind
 from ksp.chain.rebuild import ChainGuard, last_reset
 from ksp.chain.runtime import ChainRuntime
+from ksp.chain.sender import contract
 from ksp.chain.worker import OutboxWorker
 from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
 from ksp.ledger.models import LogEntry
+from ksp.members import service as members
+from ksp.savings import service as savings
 from ksp.savings.reconcile import reconcile
 from ksp.savings.service import Jenis
-from tests.chain.test_outbox import join, save, token_balances
+from tests.chain.test_outbox import DAY, join, save, token_balances
 from tests.conftest import free_port
 
 
@@ -76,6 +79,11 @@ def _worker(runtime, chain_settings, factory) -> OutboxWorker:
                         chain_settings.operator_private_key())
 
 
+def _is_member(runtime, wallet: str) -> bool:
+    roll = contract(runtime.connect(), runtime.deployment, "CoopMembers")
+    return bool(roll.functions.isMember(wallet).call())
+
+
 def _anchor_job(runtime, chain_settings, factory) -> AnchorJob:
     registry = runtime.deployment["contracts"]["AnchorRegistry"]
     return AnchorJob(factory, runtime.connect(), registry["address"], chain_settings,
@@ -96,7 +104,12 @@ def test_a_fresh_chain_is_rebuilt_from_the_ledger_and_the_reset_is_named(fresh_c
     save(factory, numbers[0], Jenis.WAJIB, 50_000)
     save(factory, numbers[1], Jenis.SUKARELA, 1_250_000)
     save(factory, numbers[1], Jenis.WAJIB, 25_000)
+    with transaction(factory) as session:  # every kind: a burn and an exit too
+        savings.withdraw(session, member_number=numbers[1], jenis=Jenis.SUKARELA,
+                         amount=250_000, on=DAY)
+        members.mark_exited(session, members.get_member(session, numbers[2]), on=DAY)
     _worker(runtime, chain_settings, factory).run_once()
+    assert not _is_member(runtime, wallets[2])
     anchored = _anchor_job(runtime, chain_settings, factory).anchor_now()
     assert anchored.index == 0
     assert guard.ensure(runtime.deploy) is None  # a normal restart is no reset
@@ -110,10 +123,11 @@ def test_a_fresh_chain_is_rebuilt_from_the_ledger_and_the_reset_is_named(fresh_c
 
     assert healed is not None and healed.code == "contracts_missing"
     report = _worker(runtime, chain_settings, factory).run_once()
-    assert report.failed == 0 and report.confirmed >= 7  # 3 admits, 3 pokok, 3 more postings
+    assert report.failed == 0 and report.confirmed == 11  # every outbox row, once
     result = reconcile(factory, runtime.connect(), runtime.deployment)
     assert result.drifts == [] and result.pending == []
-    assert token_balances(runtime, wallets[1]) == {1: 100_000, 2: 25_000, 3: 1_250_000}
+    assert token_balances(runtime, wallets[1]) == {1: 100_000, 2: 25_000, 3: 1_000_000}
+    assert _is_member(runtime, wallets[0]) and not _is_member(runtime, wallets[2])
     with factory() as session:
         reset = last_reset(session)
         assert reset is not None and reset["reason"] == "contracts_missing"
