@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 
 import pytest
 from eth_account import Account
@@ -17,10 +19,11 @@ from ksp.anchoring.job import AnchorJob
 from ksp.anchoring.models import AnchorRecord
 from ksp.anchoring.verify import report_lines, verify
 from ksp.bootstrap import open_database
+from ksp.chain import rebuild
 from ksp.chain.anvil import Anvil, AnvilNotFound
 from ksp.chain.deploy import read_deployment
 from ksp.chain.outbox import OutboxItem, OutboxKind
-from ksp.chain.rebuild import ChainGuard, last_reset
+from ksp.chain.rebuild import ChainGuard, ChainWatch, last_reset
 from ksp.chain.runtime import ChainRuntime
 from ksp.chain.sender import contract
 from ksp.chain.worker import OutboxWorker
@@ -187,3 +190,83 @@ def test_state_the_outbox_never_held_is_sent_from_the_ledger(fresh_chains):
             LogEntry.kind == "chain.reset.mirror")))
     assert len(refills) == 1  # only the legacy member needed one
     assert kept != legacy
+
+
+def test_a_rebuild_cut_short_is_finished_by_the_next_start_and_logged_once(fresh_chains,
+                                                                         monkeypatch):
+    """A power cut right after the redeploy (the chain then looks like ours, block for
+    block), and another one after the database step: the next start finishes the rebuild,
+    with one `chain.reset` entry."""
+    chains, chain_settings = fresh_chains
+    _engine, factory = open_database(chain_settings)
+    runtime, guard = _runtime_and_guard(chain_settings, factory)
+    guard.ensure(runtime.deploy)
+    wallet = Account.create().address
+    join(factory, PiiCipher(os.urandom(32)), 1, wallet)
+    _worker(runtime, chain_settings, factory).run_once()
+    chains.restart_fresh()
+
+    def power_cut(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    runtime, guard = _runtime_and_guard(chain_settings, factory)
+    with monkeypatch.context() as patch:
+        patch.setattr(ChainGuard, "_rebuild_books", power_cut)
+        with pytest.raises(KeyboardInterrupt):
+            guard.ensure(runtime.deploy)  # redeployed, then cut
+    assert guard.check() is not None  # the mark tells, though the contracts are back
+    with monkeypatch.context() as patch:
+        patch.setattr(rebuild, "write_facts", power_cut)
+        with pytest.raises(KeyboardInterrupt):
+            guard.ensure(runtime.deploy)  # the database step ran, then cut
+    assert guard.ensure(runtime.deploy) is not None
+    _worker(runtime, chain_settings, factory).run_once()
+
+    with factory() as session:
+        assert len(list(session.scalars(select(LogEntry.seq).where(
+            LogEntry.kind == "chain.reset")))) == 1
+    assert token_balances(runtime, wallet)[1] == 100_000
+    assert guard.check() is None
+    assert "reset_pending" not in read_deployment(chain_settings.deployments_dir, 31337)
+
+
+def test_the_worker_loop_notices_a_reset(fresh_chains):
+    chains, chain_settings = fresh_chains
+    _engine, factory = open_database(chain_settings)
+    runtime, guard = _runtime_and_guard(chain_settings, factory)
+    guard.ensure(runtime.deploy)
+    join(factory, PiiCipher(os.urandom(32)), 1, Account.create().address)
+    _worker(runtime, chain_settings, factory).run_once()
+    seen: list[str] = []
+    healed = threading.Event()
+
+    def on_reset(found) -> None:
+        seen.append(found.code)
+        guard.ensure(runtime.deploy)
+        healed.set()
+
+    watch = ChainWatch(guard, on_reset, interval=0.2)
+    watch.start()
+    try:
+        time.sleep(0.6)
+        assert seen == []  # our own chain: nothing to do
+        chains.restart_fresh()
+        assert healed.wait(30)
+    finally:
+        watch.stop()
+    assert seen == ["contracts_missing"]
+    with factory() as session:
+        assert last_reset(session) is not None
+
+
+def test_a_chain_outage_is_not_a_reset(fresh_chains):
+    chains, chain_settings = fresh_chains
+    _engine, factory = open_database(chain_settings)
+    runtime, guard = _runtime_and_guard(chain_settings, factory)
+    guard.ensure(runtime.deploy)
+    join(factory, PiiCipher(os.urandom(32)), 1, Account.create().address)
+    chains.chain.stop()
+    with pytest.raises(Exception):  # noqa: B017 - any connection error: an outage
+        guard.check()
+    chains.chain = Anvil(port=chains.port)  # fixture teardown stops it
+    chains.chain.start()

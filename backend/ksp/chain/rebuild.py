@@ -23,8 +23,10 @@ every fresh start, so the deploy block's hash is what tells a new chain from our
 3. records the new chain facts (from then on the chain is "ours" again);
 4. anchors the log at its current size.
 
-A crash between 2 and 3 is seen at the next start: the newest `chain.reset` entry names
-this chain already, so step 2 is not repeated.
+Before step 1 the reset is marked in the deployment file (`reset_pending`, with an id): a
+start that dies anywhere before step 3 finds the mark and finishes the rebuild, and step 2
+is skipped when the newest `chain.reset` entry already carries that id. (A redeployed
+local chain can be block for block the one we lost, so the mark is what tells.)
 """
 
 from __future__ import annotations
@@ -105,15 +107,26 @@ def read_facts(w3: Web3, deployment: dict[str, Any]) -> ChainFacts:
                       _block_hash(w3, block) if block is not None else None)
 
 
-def write_facts(deployments_dir: Path, chain_id: int, facts: ChainFacts) -> None:
-    """Adds the facts to the deployment file (temporary file, then rename)."""
+def _set_key(deployments_dir: Path, chain_id: int, key: str, value: Any) -> None:
+    """Sets (or, with None, removes) one key of the deployment file: temporary file, then
+    rename, so a power cut leaves the old file or the new one."""
     record = read_deployment(deployments_dir, chain_id)
-    record["chain"] = facts.to_json()
+    if value is None:
+        if key not in record:
+            return
+        record.pop(key)
+    else:
+        record[key] = value
     path = deployment_path(deployments_dir, chain_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(record, indent=2) + "\n")
     os.replace(temporary, path)
+
+
+def write_facts(deployments_dir: Path, chain_id: int, facts: ChainFacts) -> None:
+    """Records the facts of the chain we write to with its deployment."""
+    _set_key(deployments_dir, chain_id, "chain", facts.to_json())
 
 
 def last_reset(session: Session) -> dict[str, Any] | None:
@@ -167,6 +180,10 @@ class ChainGuard:
         contracts: dict[str, Any] = deployment.get("contracts", {})
         if not contracts:
             return None
+        pending = deployment.get("reset_pending")
+        if pending:  # a rebuild that a crash cut short: finish it
+            return ResetFound(str(pending["code"]), str(pending["message_id"]),
+                              str(pending["message_en"]))
         with self.factory() as session:
             if not _has_chain_history(session):
                 return None
@@ -219,24 +236,26 @@ class ChainGuard:
         it healed, or None."""
         found = self.check()
         old = self._deployment()
-        deployment = deploy()
-        facts = read_facts(self.w3, deployment)
         if found is None:
-            with self.factory() as session:
-                done = last_reset(session)
-            # A rebuild that stopped after its database step, before recording the facts.
-            unfinished = (done is not None and ChainFacts.from_json(old.get("chain")) != facts
-                          and done.get("new", {}).get("deploy_block_hash")
-                          == facts.deploy_block_hash)
-            write_facts(self.settings.deployments_dir, self.settings.chain_id, facts)
-            if unfinished:
-                self._anchor_now(deployment)
+            deployment = deploy()
+            write_facts(self.settings.deployments_dir, self.settings.chain_id,
+                        read_facts(self.w3, deployment))
             return None
         say(f"RANTAI DIRESET / CHAIN RESET: {found.message_id} / {found.message_en}; "
             "membangun ulang dari buku besar / rebuilding from the ledger")
         log.error("chain reset detected (%s): %s", found.code, found.message_en)
-        self._rebuild_books(found, old, deployment, facts)
+        # Marked before the redeploy: a start that dies from here on finds the mark, since
+        # a redeployed local chain can look exactly like the one we lost.
+        pending = old.get("reset_pending") or {
+            "id": os.urandom(8).hex(), "code": found.code, "message_id": found.message_id,
+            "message_en": found.message_en}
+        _set_key(self.settings.deployments_dir, self.settings.chain_id, "reset_pending",
+                 pending)
+        deployment = deploy()
+        facts = read_facts(self.w3, deployment)
+        self._rebuild_books(found, old, deployment, facts, str(pending["id"]))
         write_facts(self.settings.deployments_dir, self.settings.chain_id, facts)
+        _set_key(self.settings.deployments_dir, self.settings.chain_id, "reset_pending", None)
         self._anchor_now(deployment)
         return found
 
@@ -255,15 +274,14 @@ class ChainGuard:
             log.warning("anchor after the chain reset failed, the anchor job retries: %s", exc)
 
     def _rebuild_books(self, found: ResetFound, old: dict[str, Any],
-                       deployment: dict[str, Any], facts: ChainFacts) -> None:
+                       deployment: dict[str, Any], facts: ChainFacts, reset_id: str) -> None:
         from ksp.anchoring.models import AnchorRecord
         from ksp.ledger import log as ledger_log
 
         with transaction(self.factory) as session:
             done = last_reset(session)
-            if done is not None and done.get("new", {}).get("deploy_block_hash") == \
-                    facts.deploy_block_hash:
-                return  # the database step already ran for this chain
+            if done is not None and done.get("reset_id") == reset_id:
+                return  # the database step of this reset already ran
             lost = list(session.scalars(select(AnchorRecord).where(
                 AnchorRecord.chain_id == self.settings.chain_id,
                 AnchorRecord.status.in_(("sent", "included", "confirmed", "mismatch")))))
@@ -272,6 +290,7 @@ class ChainGuard:
             old_facts = ChainFacts.from_json(old.get("chain"))
             appended = ledger_log.append(session, RESET_KIND, {
                 "reason": found.code,
+                "reset_id": reset_id,
                 "old": old_facts.to_json() if old_facts else None,
                 "new": facts.to_json(),
                 "contracts": {name: info["address"]
