@@ -45,8 +45,7 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         address operator,
         address pauser,
         uint48 adminDelay
-    ) CoopRoles(admin, operator, pauser, adminDelay) {
-    }
+    ) CoopRoles(admin, operator, pauser, adminDelay) {}
 
     /// @inheritdoc ICoopMembers
     /// @dev Requirements:

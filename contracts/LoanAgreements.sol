@@ -43,8 +43,7 @@ contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
         address operator,
         address pauser,
         uint48 adminDelay
-    ) CoopRoles(admin, operator, pauser, adminDelay) EIP712("KSP LoanAgreements", "1") {
-    }
+    ) CoopRoles(admin, operator, pauser, adminDelay) EIP712("KSP LoanAgreements", "1") {}
 
     /// @inheritdoc ILoanAgreements
     /// @dev `termsHash` commits to the full agreement document; the borrower's signature covers

@@ -3,7 +3,8 @@
     brownie run scripts/pause.py pause --network amoy
     brownie run scripts/pause.py unpause --network amoy
 
-Same code as `ksp chain pause|unpause`; signs as in scripts/deploy.py.
+Same code as `ksp chain pause|unpause`; signs as in scripts/deploy.py. Pausing needs
+PAUSER_ROLE, unpausing the admin (DEFAULT_ADMIN_ROLE); the operator key can do neither.
 """
 
 import sys

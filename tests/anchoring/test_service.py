@@ -479,3 +479,22 @@ def test_an_anchor_is_final_only_at_the_confirmation_depth(env):
     assert [r.status for r in env.records()] == ["confirmed"]
     reply, _listed = _proof_api(env, 2)
     assert reply.status_code == 200 and reply.json()["tree_size"] == 6
+
+
+def test_an_anchor_lost_before_it_was_final_is_replaced_and_never_cited(env):
+    deep = env.settings.model_copy(update={"confirmation_depth": 2})
+    job = AnchorJob(env.factory, env.w3, env.address, deep, from_block=env.block)
+    post(env.factory, 5)
+    snapshot = _rpc(env, "evm_snapshot")
+    assert job.anchor_now().outcome is Outcome.ANCHORED
+    _rpc(env, "evm_revert", snapshot)
+    _rpc(env, "anvil_mine", "0x5")  # the chain goes on without it
+
+    report = job.recheck()
+
+    assert report.replaced == [5] and report.finalized == []
+    assert job.anchor_if_due().outcome is Outcome.ANCHORED
+    _rpc(env, "anvil_mine", "0x2")
+    assert job.recheck().finalized == [5]
+    assert [(r.status, r.anchor_index) for r in env.records()] == [
+        ("replaced", None), ("confirmed", 0)]

@@ -110,10 +110,14 @@ def test_reconcile_counts_what_the_outbox_still_owes_as_pending_not_drift(chain_
     worker = OutboxWorker(factory, runtime.connect(), runtime.deployment,
                           chain_settings.operator_private_key())
     number = join(factory, PiiCipher(os.urandom(32)), 1, Account.create().address)
+    joined = reconcile(factory, runtime.connect(), runtime.deployment)  # nothing sent yet
     worker.run_once()
     save(factory, number, Jenis.WAJIB, 50_000)  # queued, not sent
 
     result = reconcile(factory, runtime.connect(), runtime.deployment)
 
+    assert joined.drifts == []
+    assert joined.pending == [Pending(number, "pokok", 100_000, 0),
+                              Pending(number, "membership", "anggota", "not a member")]
     assert result.drifts == []
     assert result.pending == [Pending(number, "wajib", 50_000, 0)]

@@ -140,3 +140,15 @@ def test_worker_and_two_api_processes_mirror_and_anchor_a_deposit(
     stop(api)
     assert "KSP worker berjalan / running: outbox + anchor" in worker_out, worker_out
     assert worker_rc == 0, worker_out
+
+
+def test_worker_without_deployed_contracts_says_so_and_exits_2(tmp_path):
+    env = {**os.environ, "KSP_VAR_DIR": str(tmp_path / "var"), "KSP_ENV": "test",
+           "KSP_DEPLOYMENTS_DIR": str(tmp_path / "deployments"),
+           "KSP_DATABASE_URL": f"sqlite:///{tmp_path / 'ksp.sqlite3'}",
+           "KSP_RPC_URL": "http://127.0.0.1:9"}
+
+    done = subprocess.run([KSP, "worker"], env=env, text=True, capture_output=True, timeout=60)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "ksp deploy" in done.stdout and "Traceback" not in done.stdout + done.stderr

@@ -92,6 +92,14 @@ class AnchorWorker:
             self._thread.join(timeout)
 
     @property
+    def registry_address(self) -> str:
+        return self.job.address
+
+    @property
+    def from_block(self) -> int:
+        return self.job.from_block
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

@@ -196,8 +196,9 @@ class Anvil:
         if self.loaded_from is not None:
             if self.loaded_from != state.path:
                 broken = state.set_aside_broken()
-                log.warning("Anvil state %s unusable (kept as %s); starting from the previous "
-                            "copy %s", state.path, broken, self.loaded_from)
+                what = f"unusable (kept as {broken})" if broken else "missing"
+                log.warning("Anvil state %s %s; starting from the previous copy %s",
+                            state.path, what, self.loaded_from)
             return ["--load-state", str(self.loaded_from)]
         broken = state.set_aside_broken()
         if broken is not None or state.previous.exists():

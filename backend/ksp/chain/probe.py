@@ -1,7 +1,7 @@
 """The chain's status for `/health`, which must answer within a second whatever the chain
 does: a background thread (started on first use) asks the chain every `interval` s with a
 short RPC timeout; a caller gets the last answer while it is fresh, else waits briefly for
-the next one, else hears "unreachable"."""
+the next one, else hears "unreachable". The thread ends when nobody has asked for a while."""
 
 from __future__ import annotations
 
@@ -23,10 +23,12 @@ class ChainStatus:
 
 class ChainProbe:
     def __init__(self, rpc_url: str, *, rpc_timeout: float = 2.0, interval: float = 1.0,
-                 fresh_for: float = 3.0) -> None:
+                 fresh_for: float = 3.0, idle_stop: float = 60.0) -> None:
         self.w3 = make_web3(rpc_url, timeout=rpc_timeout)  # reads only: no key
         self.interval = interval
         self.fresh_for = fresh_for
+        self.idle_stop = idle_stop
+        self._asked_at = 0.0
         self._answered = threading.Condition()
         self._last: ChainStatus | None = None
         self._thread: threading.Thread | None = None
@@ -44,6 +46,9 @@ class ChainProbe:
             with self._answered:
                 self._last = status
                 self._answered.notify_all()
+                if time.monotonic() - self._asked_at > self.idle_stop:
+                    self._thread = None  # the next caller starts a new one
+                    return
             time.sleep(self.interval)
 
     def status(self, wait: float = 0.6) -> ChainStatus:
@@ -51,6 +56,7 @@ class ChainProbe:
         answer then means the chain does not answer in time."""
         deadline = time.monotonic() + wait
         with self._answered:
+            self._asked_at = time.monotonic()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="chain-probe",
                                                 daemon=True)

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
-from ksp.chain.outbox import OPEN_STATUSES, OutboxItem, OutboxKind
+from ksp.chain.handlers import HANDLERS
+from ksp.chain.handlers.savings import TOKEN_NAMES
+from ksp.chain.outbox import OPEN_STATUSES, OutboxItem
 from ksp.chain.sender import contract
 from ksp.ledger.chart import SAVINGS_TOKEN_IDS
 from ksp.ledger.reports import member_balances
 from ksp.members.models import Member, MemberStatus
-
-TOKEN_NAMES = {1: "pokok", 2: "wajib", 3: "sukarela"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class _Book:
     wallet: str
     active: bool
     balances: dict[int, int]  # token id -> rupiah
-    owed: dict[int, int] = field(default_factory=dict)  # token id -> delta not yet on chain
+    owed: dict[str, int] = field(default_factory=dict)  # kind -> delta not yet on chain
     membership_owed: bool = False
 
 
@@ -69,15 +69,14 @@ def _read_books(session: Session) -> list[_Book]:
             balances={token: by_account.get(account, 0)
                       for account, token in SAVINGS_TOKEN_IDS.items()})
     for item in session.scalars(select(OutboxItem).where(OutboxItem.status.in_(OPEN_STATUSES))):
-        data = item.data()
-        book = books.get(int(data.get("member", -1)))
-        if book is None:
+        owed = HANDLERS[item.kind].owed(item)
+        book = books.get(owed.member) if owed is not None else None
+        if owed is None or book is None:
             continue
-        if item.kind is OutboxKind.MIRROR_SAVINGS:
-            token = int(data["token_id"])
-            book.owed[token] = book.owed.get(token, 0) + int(data["delta"])
-        elif item.kind in (OutboxKind.ADMIT_MEMBER, OutboxKind.EXIT_MEMBER):
+        if owed.what == "membership":
             book.membership_owed = True
+        else:
+            book.owed[owed.what] = book.owed.get(owed.what, 0) + owed.delta
     return list(books.values())
 
 
@@ -96,7 +95,7 @@ def reconcile(factory: sessionmaker[Session], w3: Web3, deployment: dict[str, An
             if int(chain_amount) == ledger:
                 continue
             what = TOKEN_NAMES[token_id]
-            owed = book.owed.get(token_id, 0)
+            owed = book.owed.get(what, 0)
             if owed and int(chain_amount) + owed == ledger:
                 result.pending.append(Pending(book.number, what, ledger, int(chain_amount)))
             else:

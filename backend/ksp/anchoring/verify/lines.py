@@ -18,6 +18,7 @@ from ksp.anchoring.verify.result import MAX_FINDINGS, AuditResult, Finding
 
 RESET_KIND = "chain.reset"  # the entry the backend logs when it rebuilt a lost chain
 BOM = b"\xef\xbb\xbf"  # UTF-8 byte order mark, which some editors put in front of a file
+MAX_WARNINGS = 10
 
 
 class _Flags:
@@ -103,11 +104,13 @@ class Scan:
             if raw.startswith(BOM):
                 # Outside every payload, so no entry changes; but it is named, never hidden.
                 raw = raw[len(BOM):]
-                self.result.warnings.append((
-                    f"baris {number} diawali BOM UTF-8 (EF BB BF), di luar entri; diabaikan",
-                    f"line {number} starts with a UTF-8 BOM (EF BB BF), outside the entry; "
-                    "ignored",
-                ))
+                if len(self.result.warnings) < MAX_WARNINGS:
+                    self.result.warnings.append((
+                        f"baris {number} diawali BOM UTF-8 (EF BB BF), di luar entri; "
+                        "diabaikan",
+                        f"line {number} starts with a UTF-8 BOM (EF BB BF), outside the "
+                        "entry; ignored",
+                    ))
             if not raw.strip():
                 continue  # a blank line carries no entry
             count += 1

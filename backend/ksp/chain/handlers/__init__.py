@@ -10,9 +10,19 @@ A new kind (a RAT ballot, a proxy, a meeting) is a new module here plus one line
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from ksp.chain.outbox import OutboxItem, OutboxKind
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a row not yet on chain still owes a member's mirror (for reconcile): `what`
+    is a savings kind ("pokok", "wajib", "sukarela") with its `delta`, or "membership"."""
+    member: int
+    what: str
+    delta: int = 0
 
 
 class OutboxHandler(Protocol):
@@ -30,6 +40,11 @@ class OutboxHandler(Protocol):
 
     def already_applied(self, contract: Any, item: OutboxItem) -> bool:
         """Asks the chain whether this row's effect is already there."""
+        ...
+
+    def owed(self, item: OutboxItem) -> Owed | None:
+        """What this row, while not confirmed, owes a member's mirror (None: nothing
+        reconcile compares, e.g. a ballot)."""
         ...
 
 

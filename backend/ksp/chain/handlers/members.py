@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from web3 import Web3
 
+from ksp.chain.handlers import Owed
 from ksp.chain.outbox import OutboxItem, OutboxKind
 
 
@@ -29,6 +30,9 @@ class AdmitMember:
         return bool(account == Web3.to_checksum_address(data["wallet"])
                     and contract.functions.isMember(account).call())
 
+    def owed(self, item: OutboxItem) -> Owed | None:
+        return Owed(int(item.data()["member"]), "membership")
+
 
 class ExitMember:
     kind: ClassVar[OutboxKind] = OutboxKind.EXIT_MEMBER
@@ -45,3 +49,6 @@ class ExitMember:
     def already_applied(self, contract: Any, item: OutboxItem) -> bool:
         account = contract.functions.accountOf(item.data()["member"]).call()
         return not contract.functions.isMember(account).call()
+
+    def owed(self, item: OutboxItem) -> Owed | None:
+        return Owed(int(item.data()["member"]), "membership")

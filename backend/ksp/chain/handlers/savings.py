@@ -7,7 +7,10 @@ from typing import Any, ClassVar
 
 from web3 import Web3
 
+from ksp.chain.handlers import Owed
 from ksp.chain.outbox import OutboxItem, OutboxKind
+
+TOKEN_NAMES = {1: "pokok", 2: "wajib", 3: "sukarela"}
 
 
 def _seq(item: OutboxItem) -> int:
@@ -34,3 +37,7 @@ class MirrorSavings:
 
     def already_applied(self, contract: Any, item: OutboxItem) -> bool:
         return bool(contract.functions.isApplied(_seq(item), item.data()["token_id"]).call())
+
+    def owed(self, item: OutboxItem) -> Owed | None:
+        data = item.data()
+        return Owed(int(data["member"]), TOKEN_NAMES[int(data["token_id"])], int(data["delta"]))
