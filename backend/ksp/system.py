@@ -84,7 +84,7 @@ class RunningWorkers:
         def on_reset(_found: ResetFound) -> None:
             self.workers.stop()
             try:
-                guard.ensure(lambda: runtime.deploy(log=say), say)
+                guard.ensure(lambda: runtime.deploy(log=say), say, only_to_rebuild=True)
             finally:
                 self.workers = chain_workers(settings, factory, runtime.connect(),
                                              read_deployment(settings.deployments_dir,
@@ -115,7 +115,7 @@ def run_worker(settings: Settings, say: Say) -> None:
     runtime = ChainRuntime(settings)
     guard = ChainGuard(settings, factory, runtime.connect())
     try:
-        guard.ensure(runtime.deploy, say)
+        guard.ensure(runtime.deploy, say, only_to_rebuild=True)
     except Exception as exc:  # chain down at start: the watch below checks again later
         log.warning("chain check at start skipped: %s", exc)
     deployment = read_deployment(settings.deployments_dir, settings.chain_id)

@@ -229,15 +229,18 @@ class ChainGuard:
         return None
 
     # --- rebuilding ----------------------------------------------------------------------
-    def ensure(self, deploy: Callable[[], dict[str, Any]], say: Say = lambda _m: None
-               ) -> ResetFound | None:
+    def ensure(self, deploy: Callable[[], dict[str, Any]], say: Say = lambda _m: None,
+               *, only_to_rebuild: bool = False) -> ResetFound | None:
         """At start (before any worker): checks, rebuilds if the chain was reset, and
-        records the chain's facts. `deploy` deploys what the chain lacks. Returns the reset
-        it healed, or None."""
+        records the chain's facts. `deploy` deploys what the chain lacks; with
+        `only_to_rebuild` (`ksp worker`, which never deploys otherwise) it is called only
+        for a rebuild. Returns the reset it healed, or None."""
         found = self.check()
         old = self._deployment()
         if found is None:
-            deployment = deploy()
+            deployment = old if only_to_rebuild else deploy()
+            if not deployment.get("contracts"):
+                return None
             write_facts(self.settings.deployments_dir, self.settings.chain_id,
                         read_facts(self.w3, deployment))
             return None
