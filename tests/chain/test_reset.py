@@ -5,6 +5,7 @@ size, and the reset named in the log, in /health's data and by `ksp audit verify
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
@@ -20,8 +21,9 @@ from ksp.anchoring.models import AnchorRecord
 from ksp.anchoring.verify import report_lines, verify
 from ksp.bootstrap import open_database
 from ksp.chain import rebuild
-from ksp.chain.anvil import Anvil, AnvilNotFound
+from ksp.chain.anvil import Anvil, AnvilNotFound, rpc_call
 from ksp.chain.deploy import read_deployment
+from ksp.chain.finality import RECHECK_MARGIN
 from ksp.chain.outbox import OutboxItem, OutboxKind
 from ksp.chain.rebuild import ChainGuard, ChainWatch, last_reset
 from ksp.chain.runtime import ChainRuntime
@@ -270,3 +272,24 @@ def test_a_chain_outage_is_not_a_reset(fresh_chains):
         guard.check()
     chains.chain = Anvil(port=chains.port)  # fixture teardown stops it
     chains.chain.start()
+
+
+def test_a_registry_behind_a_deep_final_anchor_is_a_reset_a_shallow_one_is_not(fresh_chains):
+    chains, chain_settings = fresh_chains
+    _engine, factory = open_database(chain_settings)
+    runtime, guard = _runtime_and_guard(chain_settings, factory)
+    guard.ensure(runtime.deploy)
+    join(factory, PiiCipher(os.urandom(32)), 1, Account.create().address)
+    head = runtime.connect().eth.block_number
+    registry = runtime.deployment["contracts"]["AnchorRegistry"]["address"]
+    with transaction(factory) as session:  # final, recorded, and not on this chain
+        session.add(AnchorRecord(tree_size=2, root=b"\x01" * 32, chain_id=31337,
+                                 registry_address=registry, anchor_index=0, tx_hash="0x00",
+                                 block_number=head, status="confirmed",
+                                 created_at=dt.datetime.now(dt.UTC)))
+    assert guard.check() is None  # within a rollback's reach: the anchor job heals that
+    rpc_call(chains.chain.url, "anvil_mine", [hex(RECHECK_MARGIN + 2)])
+
+    found = guard.check()
+
+    assert found is not None and found.code == "registry_behind"
