@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import signal
@@ -35,7 +36,7 @@ from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
 from ksp.core.settings import Settings
 from ksp.ledger.models import LogEntry, LogHead
-from ksp.ledger.reports import member_balances
+from ksp.ledger.reports import member_balances, trial_balance
 from tests.chain.test_outbox import join
 from tests.conftest import free_port
 
@@ -313,7 +314,8 @@ def test_power_cuts_under_load_heal_by_themselves(system, tmp_path):
         worker.join(30)
         rounds.append(time.monotonic() - started)
     timeline = [round(t, 1) for t in rounds]
-    assert time.monotonic() - started < 170, f"power cuts at (s): {timeline}"
+    # ~1.5 minutes on an idle 2-core machine; the bound only catches a restart that hangs.
+    assert time.monotonic() - started < 300, f"power cuts at (s): {timeline}"
     assert cuts_in_dump >= 3, f"cuts during a state dump: {cuts_in_dump}"
     assert acknowledged, "no deposit was answered between the cuts: no load"
 
@@ -329,10 +331,12 @@ def test_power_cuts_under_load_heal_by_themselves(system, tmp_path):
             resets = list(session.scalars(select(LogEntry.seq).where(
                 LogEntry.kind == "chain.reset")))
             balances = {number: _wajib(session, number) for number in expected}
+            lines = trial_balance(session, through=dt.date(2100, 1, 1))
         body = system.health()
     finally:
         system.stop()
     assert balances == expected  # each deposit exactly once, none lost
+    assert sum(a.debit for a in lines) == sum(a.credit for a in lines)  # the books balance
     assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
     assert audit.returncode == 0, audit.stdout + audit.stderr
     # A cut before the first state dump leaves no copy: that restart is a reset; the cuts
