@@ -293,3 +293,26 @@ def test_a_registry_behind_a_deep_final_anchor_is_a_reset_a_shallow_one_is_not(f
     found = guard.check()
 
     assert found is not None and found.code == "registry_behind"
+
+
+def test_a_lost_deployment_record_on_the_local_chain_is_rebuilt_too(fresh_chains):
+    chains, chain_settings = fresh_chains
+    _engine, factory = open_database(chain_settings)
+    runtime, guard = _runtime_and_guard(chain_settings, factory)
+    guard.ensure(runtime.deploy)
+    wallet = Account.create().address
+    number = join(factory, PiiCipher(os.urandom(32)), 1, wallet)
+    save(factory, number, Jenis.WAJIB, 50_000)
+    _worker(runtime, chain_settings, factory).run_once()
+    old_token = runtime.deployment["contracts"]["SavingsToken"]["address"]
+    (chain_settings.deployments_dir / "31337.json").unlink()  # the chain itself is intact
+
+    runtime, guard = _runtime_and_guard(chain_settings, factory)
+    found = guard.ensure(runtime.deploy)
+
+    assert found is not None and found.code == "deployment_missing"
+    assert runtime.deployment["contracts"]["SavingsToken"]["address"] != old_token
+    _worker(runtime, chain_settings, factory).run_once()
+    assert token_balances(runtime, wallet) == {1: 100_000, 2: 50_000, 3: 0}
+    result = reconcile(factory, runtime.connect(), runtime.deployment)
+    assert result.drifts == [] and result.pending == []

@@ -7,7 +7,8 @@ every fresh start, so the deploy block's hash is what tells a new chain from our
 
 `ChainGuard.check` finds a reset when, for a database that has written to the chain:
 
-* a recorded contract has no code at its address;
+* a recorded contract has no code at its address (or, on a local chain, the record of
+  the contracts is gone);
 * the chain id, the genesis hash or the deploy block's hash differ from the record;
 * the registry's `latest()` is behind a final anchor deeper than any rollback reaches
   (a shallow rollback is healed by the outbox and the anchor job, not here).
@@ -46,7 +47,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from ksp.chain.deploy import deployment_path, read_deployment
-from ksp.chain.finality import RECHECK_MARGIN
+from ksp.chain.finality import LOCAL_CHAIN_IDS, RECHECK_MARGIN
 from ksp.chain.outbox import OutboxItem, OutboxKind, OutboxStatus, enqueue
 from ksp.core.db import transaction
 from ksp.core.settings import Settings
@@ -80,8 +81,8 @@ class ChainFacts:
 
 @dataclass(frozen=True)
 class ResetFound:
-    code: str  # contracts_missing | chain_id_changed | genesis_changed | deploy_block_changed
-    #            | registry_behind
+    code: str  # contracts_missing | deployment_missing | chain_id_changed | genesis_changed
+    #            | deploy_block_changed | registry_behind
     message_id: str
     message_en: str
 
@@ -179,6 +180,19 @@ class ChainGuard:
         deployment = self._deployment()
         contracts: dict[str, Any] = deployment.get("contracts", {})
         if not contracts:
+            # On a local chain the record of our contracts is lost with the var dir; on a
+            # public chain a missing file needs the pengurus, not a new deployment.
+            if self.settings.chain_id in LOCAL_CHAIN_IDS:
+                with self.factory() as session:
+                    if _has_chain_history(session):
+                        path = deployment_path(self.settings.deployments_dir,
+                                               self.settings.chain_id)
+                        return ResetFound(
+                            "deployment_missing",
+                            f"catatan kontrak {path.name} hilang, padahal buku besar sudah "
+                            "menulis ke rantai",
+                            f"the contracts' record {path.name} is gone, though the ledger "
+                            "has written to the chain")
             return None
         pending = deployment.get("reset_pending")
         if pending:  # a rebuild that a crash cut short: finish it
