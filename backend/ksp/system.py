@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from ksp.chain.deploy import read_deployment
+from ksp.chain.rebuild import ChainGuard, ChainWatch, ResetFound
 from ksp.chain.runtime import ChainRuntime
 from ksp.chain.worker import OutboxThread, OutboxWorker
 from ksp.core.settings import Settings
@@ -71,6 +72,27 @@ def chain_workers(settings: Settings, factory: sessionmaker[Session], w3: Web3,
     return ChainWorkers(outbox, anchor)
 
 
+@dataclass
+class RunningWorkers:
+    """The chain workers now running; replaced as a whole when the chain is rebuilt."""
+
+    workers: ChainWorkers
+
+    def rebuild_with(self, settings: Settings, factory: sessionmaker[Session],
+                     runtime: ChainRuntime, guard: ChainGuard, say: Say
+                     ) -> Callable[[ResetFound], None]:
+        def on_reset(_found: ResetFound) -> None:
+            self.workers.stop()
+            try:
+                guard.ensure(lambda: runtime.deploy(log=say), say, only_to_rebuild=True)
+            finally:
+                self.workers = chain_workers(settings, factory, runtime.connect(),
+                                             read_deployment(settings.deployments_dir,
+                                                             settings.chain_id))
+                self.workers.start()
+        return on_reset
+
+
 def _wait_for_stop_signal() -> None:
     """Blocks until SIGTERM or SIGINT (Ctrl-C)."""
     stop = threading.Event()
@@ -91,15 +113,23 @@ def run_worker(settings: Settings, say: Say) -> None:
 
     engine, factory = open_database(settings)
     runtime = ChainRuntime(settings)
+    guard = ChainGuard(settings, factory, runtime.connect())
+    try:
+        guard.ensure(runtime.deploy, say, only_to_rebuild=True)
+    except Exception as exc:  # chain down at start: the watch below checks again later
+        log.warning("chain check at start skipped: %s", exc)
     deployment = read_deployment(settings.deployments_dir, settings.chain_id)
-    workers = chain_workers(settings, factory, runtime.connect(), deployment)
-    workers.start()
-    say(f"KSP worker berjalan / running: outbox{' + anchor' if workers.anchor else ''} "
-        f"→ {settings.effective_rpc_url}")
+    running = RunningWorkers(chain_workers(settings, factory, runtime.connect(), deployment))
+    running.workers.start()
+    watch = ChainWatch(guard, running.rebuild_with(settings, factory, runtime, guard, say))
+    watch.start()
+    say(f"KSP worker berjalan / running: outbox{' + anchor' if running.workers.anchor else ''}"
+        f" → {settings.effective_rpc_url}")
     try:
         _wait_for_stop_signal()
     finally:
-        workers.stop()
+        watch.stop()
+        running.workers.stop()
         engine.dispose()
         say("KSP worker berhenti / stopped.")
 
@@ -146,16 +176,22 @@ def run_all(settings: Settings, say: Say) -> None:
     runtime = ChainRuntime(settings)
     runtime.start_local_chain()
     try:
-        runtime.deploy(log=say)
         web = create_app(settings, runtime)
-        _seed_demo_once(web.state.sessionmaker, web.state.cipher, settings.var_dir, say)
-        workers = chain_workers(settings, web.state.sessionmaker, runtime.connect(),
-                                runtime.deployment)
-        workers.start()
+        factory = web.state.sessionmaker
+        # Before any worker: a chain that lost our contracts is rebuilt from the ledger.
+        guard = ChainGuard(settings, factory, runtime.connect())
+        guard.ensure(lambda: runtime.deploy(log=say), say)
+        _seed_demo_once(factory, web.state.cipher, settings.var_dir, say)
+        running = RunningWorkers(chain_workers(settings, factory, runtime.connect(),
+                                               runtime.deployment))
+        running.workers.start()
+        watch = ChainWatch(guard, running.rebuild_with(settings, factory, runtime, guard, say))
+        watch.start()
         say(f"KSP berjalan di / running at http://{settings.host}:{settings.port}")
         try:
             uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
         finally:
-            workers.stop()
+            watch.stop()
+            running.workers.stop()
     finally:
         runtime.stop()

@@ -22,6 +22,7 @@ class Status(enum.StrEnum):
     SUPERSEDED = "superseded"  # never mined, and a later anchor covers its entries
     MISMATCH = "mismatch"  # on chain with a root the log does not have: an alarm
     REPLACED = "replaced"  # was on chain, then vanished (rollback, reorg); anchored again
+    LOST = "lost"  # on a chain that was lost or reset (ksp.chain.rebuild); kept, never deleted
 
 
 # Records that hold a size on chain (or may, once mined): the next anchor must be larger.

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from ksp.chain.deploy import read_deployment
 from ksp.chain.outbox import OPEN_STATUSES, OutboxItem
 from ksp.chain.probe import ChainProbe
+from ksp.chain.rebuild import last_reset
 from ksp.core import clock
 
 router = APIRouter(tags=["health"])
@@ -38,9 +41,46 @@ def _mirror_lag(connection: Any) -> dict[str, Any]:
     return {"backlog": int(backlog), "oldest_pending_age_s": age}
 
 
+RESET_CACHE_S = 10.0
+
+
+def _chain_reset(state: Any, connection: Any) -> dict[str, Any] | None:
+    """The last chain reset, plainly (never hidden); re-read every few seconds only, since
+    the log has no index on its kind."""
+    cached = getattr(state, "chain_reset_cache", None)
+    if cached is not None and time.monotonic() - cached[0] < RESET_CACHE_S:
+        found: dict[str, Any] | None = cached[1]
+        return found
+    with Session(bind=connection) as session:
+        reset = last_reset(session)
+    found = None
+    if reset is not None:
+        found = {
+            "at": reset["at"], "seq": reset["seq"], "reason": reset.get("reason"),
+            "anchors_lost": reset.get("anchors_lost"),
+            "last_anchored_size": reset.get("last_anchored_size"),
+            "message": f"Rantai direset pada {reset['at']} (seq {reset['seq']}); anchor "
+                       "sebelumnya hilang, dibangun ulang dari buku besar.",
+            "message_en": f"The chain was reset at {reset['at']} (seq {reset['seq']}); "
+                          "anchors before it are gone; rebuilt from the ledger.",
+        }
+    state.chain_reset_cache = (time.monotonic(), found)
+    return found
+
+
 class MirrorLag(BaseModel):
     backlog: int = Field(description="Chain writes not yet confirmed")
     oldest_pending_age_s: int | None = Field(description="Age of the oldest, in seconds")
+
+
+class ChainReset(BaseModel):
+    at: str
+    seq: int = Field(description="The `chain.reset` log entry")
+    reason: str | None
+    anchors_lost: int | None
+    last_anchored_size: int | None
+    message: str
+    message_en: str
 
 
 class Health(BaseModel):
@@ -52,6 +92,9 @@ class Health(BaseModel):
     chain_id: int | None
     block_number: int | None
     contracts: dict[str, str] = Field(description="Contract name -> address")
+    chain_reset: ChainReset | None = Field(
+        None, description="The last time the chain was lost or reset and rebuilt from the "
+        "ledger (never hidden); null if never")
 
 
 @router.get("/health", response_model=Health, response_model_exclude_unset=True)
@@ -65,6 +108,7 @@ def health(request: Request) -> dict[str, Any]:
             connection.execute(text("SELECT 1"))
             result["db"] = "ok"
             result["outbox"] = _mirror_lag(connection)
+            result["chain_reset"] = _chain_reset(state, connection)
     except Exception as exc:  # health reports failures, it does not raise them
         result["db"] = f"error: {type(exc).__name__}"
         result["outbox"] = None

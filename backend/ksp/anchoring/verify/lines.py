@@ -16,6 +16,7 @@ import rfc8785
 from ksp.anchoring import merkle
 from ksp.anchoring.verify.result import MAX_FINDINGS, AuditResult, Finding
 
+RESET_KIND = "chain.reset"  # the entry the backend logs when it rebuilt a lost chain
 BOM = b"\xef\xbb\xbf"  # UTF-8 byte order mark, which some editors put in front of a file
 MAX_WARNINGS = 10
 
@@ -168,6 +169,8 @@ class Scan:
                      f"baris (seq {seq}, jenis {kind})",
                      f"the payload (seq {inner_seq}, kind {inner_kind}) does not match the "
                      f"line (seq {seq}, kind {kind})")
+        elif kind == RESET_KIND:
+            self.result.resets.append((seq, str(value.get("at"))))
         return leaf
 
     def check_seq(self, number: int, seq: int, expected: int) -> None:

@@ -105,6 +105,11 @@ def headline(result: AuditResult) -> None:
             e for _, e in result.problems)
     else:
         _headline_ok(result)
+    for seq, at in result.resets:  # a reset is never hidden, even when all else passes
+        result.headline_id += (f" Rantai direset pada {at} (seq {seq}); anchor sebelumnya "
+                               "hilang.")
+        result.headline_en += (f" The chain was reset at {at} (seq {seq}); anchors before it "
+                               "are gone.")
     if result.warnings:
         result.headline_id += " Peringatan: " + "; ".join(i for i, _ in result.warnings) + "."
         result.headline_en += " Warning: " + "; ".join(e for _, e in result.warnings) + "."

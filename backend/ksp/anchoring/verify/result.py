@@ -56,6 +56,7 @@ class AuditResult:
     problems: list[tuple[str, str]] = field(default_factory=list)  # chain-side, (id, en)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # harmless, (id, en)
     latest: LatestAnchor | None = None
+    resets: list[tuple[int, str]] = field(default_factory=list)  # chain.reset entries (seq, at)
     first_bad_seq: int | None = None
     first_bad_range: tuple[int, int] | None = None
     headline_id: str = ""
@@ -99,6 +100,7 @@ class AuditResult:
             "anchors": [a.to_json() for a in self.anchors],
             "chain_problems": [{"message": i, "message_en": e} for i, e in self.problems],
             "warnings": [{"message": i, "message_en": e} for i, e in self.warnings],
+            "chain_resets": [{"seq": seq, "at": at} for seq, at in self.resets],
             "latest": None if self.latest is None else {
                 "tree_size": self.latest.tree_size, "root": hex32(self.latest.root),
                 "anchor_count": self.latest.anchor_count,
