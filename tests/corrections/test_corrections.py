@@ -3,6 +3,7 @@ approved or rejected by a different pengurus; only the approval posts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -60,6 +61,7 @@ def test_wrong_deposit_reversed_by_teller_proposal_and_pengurus_approval(world):
     assert proposed.status_code == 201, proposed.text
     proposal = proposed.json()
     assert (proposal["status"], proposal["proposed_by"]) == ("menunggu", "teller")
+    assert dt.datetime.fromisoformat(proposal["proposed_at"]).utcoffset() == dt.timedelta(0)
     assert _balance(client, teller, number) == 50_000 + WRONG  # nothing posted yet
 
     approved = client.post(f"/api/v1/corrections/{proposal['id']}/approve", {}, pengurus)

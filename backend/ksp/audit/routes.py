@@ -40,8 +40,8 @@ class AuditEvents(BaseModel):
 
 
 def _start_of(day: dt.date) -> dt.datetime:
-    """Midnight of a business day in the cooperative's time zone."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=clock.zone())
+    """Midnight of a business day in the cooperative's time zone, in UTC as stored."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=clock.zone()).astimezone(dt.UTC)
 
 
 @router.get("/audit-events", response_model=AuditEvents,
@@ -72,6 +72,7 @@ def audit_events(
         query = query.where(AuditEvent.status_code == status_code)
     rows = session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
     return {"events": [
-        {"id": e.id, "at": e.at, "actor": e.actor, "role": e.role, "action": e.action,
-         "target": e.target, "client_ip": e.client_ip, "status_code": e.status_code,
-         "log_seq": e.log_seq} for e in rows], "limit": limit, "offset": offset}
+        {"id": e.id, "at": clock.as_utc(e.at), "actor": e.actor, "role": e.role,
+         "action": e.action, "target": e.target, "client_ip": e.client_ip,
+         "status_code": e.status_code, "log_seq": e.log_seq} for e in rows],
+        "limit": limit, "offset": offset}

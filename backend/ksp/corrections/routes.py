@@ -11,6 +11,7 @@ from ksp.api.deps import SessionDep, Writer, require_roles, writer_for
 from ksp.api.openapi import error_responses
 from ksp.api.types import INT64_MAX, HumanText, Limit, Offset
 from ksp.auth.service import APPROVE, READ_ALL, WRITE
+from ksp.core import clock
 from ksp.corrections import service
 from ksp.corrections.errors import (
     ApproverIsProposer,
@@ -67,9 +68,9 @@ class Corrections(BaseModel):
 def _out(c: CorrectionRequest) -> dict[str, Any]:
     return {"id": c.id, "seq": c.entry_seq, "alasan": c.reason, "status": c.status.value,
             "proposed_by": c.proposed_by, "proposed_role": c.proposed_role,
-            "proposed_at": c.proposed_at.isoformat(), "proposal_seq": c.proposal_seq,
+            "proposed_at": clock.as_utc(c.proposed_at).isoformat(), "proposal_seq": c.proposal_seq,
             "decided_by": c.decided_by, "decided_role": c.decided_role,
-            "decided_at": c.decided_at.isoformat() if c.decided_at else None,
+            "decided_at": clock.as_utc(c.decided_at).isoformat() if c.decided_at else None,
             "decision_reason": c.decision_reason, "decision_seq": c.decision_seq}
 
 
