@@ -153,6 +153,19 @@ def test_reversing_a_deposit_already_withdrawn_is_refused(world):
     assert fresh.json()["code"] == "reversal_makes_balance_negative"
 
 
+def test_pokok_that_admitted_the_member_and_an_exited_member_are_not_reversed(world):
+    client, teller, number, seq, _before = world
+    with client.app.state.sessionmaker() as session:
+        pokok = session.scalars(select(LogEntry.seq)
+                                .where(LogEntry.kind == "journal.simpanan.pokok.setor")).one()
+    refused = _propose(client, teller, pokok)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "correction_not_allowed"
+    exited = client.post(f"/api/v1/members/{number}/exit", {}, teller)
+    assert exited.status_code == 200, exited.text
+    assert _propose(client, teller, seq).json()["code"] == "correction_not_allowed"
+
+
 def test_rejection_posts_nothing_and_is_logged(world):
     client, teller, number, seq, _before = world
     pengurus = client.staff(Role.PENGURUS)

@@ -43,3 +43,9 @@ class ReversalMakesBalanceNegative(Conflict):
                   "(negatif).")
     message_en = ("Reversal refused: member {member}'s {account} balance would become "
                   "{balance} (negative).")
+
+
+class CorrectionNotAllowed(Conflict):
+    code = "correction_not_allowed"
+    message_id = "Entri seq {seq} tidak dapat dibalik: {reason_id}"
+    message_en = "Entry seq {seq} cannot be reversed: {reason_en}"

@@ -16,6 +16,7 @@ from ksp.corrections import service
 from ksp.corrections.errors import (
     ApproverIsProposer,
     CorrectionAlreadyDecided,
+    CorrectionNotAllowed,
     CorrectionNotFound,
     CorrectionPending,
     EntryNotFound,
@@ -79,7 +80,7 @@ DECIDE_ERRORS = (CorrectionNotFound, CorrectionAlreadyDecided, ApproverIsPropose
 
 @router.post("", status_code=201, response_model=CorrectionOut,
              responses=error_responses(EntryNotFound, AlreadyReversed, CorrectionPending,
-                                       ReversalMakesBalanceNegative))
+                                       CorrectionNotAllowed, ReversalMakesBalanceNegative))
 def propose(body: ProposalIn, writer: ProposeWriter) -> Any:
     """Koreksi, step 1: a teller, admin or pengurus proposes reversing a journal entry.
     Nothing is posted yet; the log gets `correction.proposed`."""
@@ -102,7 +103,7 @@ def corrections(session: SessionDep, _r: Reader, status: CorrectionStatus | None
 
 @router.post("/{correction_id}/approve", response_model=CorrectionOut,
              responses=error_responses(*DECIDE_ERRORS, AlreadyReversed, PeriodClosed,
-                                       ReversalMakesBalanceNegative))
+                                       CorrectionNotAllowed, ReversalMakesBalanceNegative))
 def approve(correction_id: CorrectionId, writer: DecideWriter) -> Any:
     """Step 2: a pengurus other than the proposer approves; the reversal entry is posted
     today, naming the proposal and both people."""

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ksp.accounting.products import JENIS_OF_ACCOUNT
+from ksp.accounting.products import JENIS_OF_ACCOUNT, Jenis
 from ksp.core import clock
 from ksp.core.errors import Forbidden
 from ksp.core.money import format_rupiah
 from ksp.corrections.errors import (
     ApproverIsProposer,
     CorrectionAlreadyDecided,
+    CorrectionNotAllowed,
     CorrectionNotFound,
     CorrectionPending,
     EntryNotFound,
@@ -28,6 +29,7 @@ from ksp.ledger.errors import AlreadyReversed
 from ksp.ledger.models import AccountType, JournalEntry, Side
 from ksp.ledger.reports import member_balances
 from ksp.members import service as members
+from ksp.members.models import MemberStatus
 from ksp.savings import service as savings
 
 PROPOSE_ROLES = ("super_admin", "admin", "pengurus")
@@ -72,6 +74,25 @@ def _check_balances_stay_positive(session: Session, entry: JournalEntry) -> None
                                                balance=format_rupiah(after))
 
 
+def _check_membership_allows(session: Session, entry: JournalEntry) -> None:
+    """Membership follows from savings postings: simpanan pokok admitted the member and a
+    payout went with leaving, so neither is undone by a bare reversal."""
+    for line in entry.lines:
+        jenis = JENIS_OF_ACCOUNT.get(line.account_code)
+        if jenis is None or line.member_number is None:
+            continue
+        if jenis is Jenis.POKOK and line.side == Side.CREDIT:
+            raise CorrectionNotAllowed(
+                seq=entry.seq, reason_id="simpanan pokok ini menerima anggota",
+                reason_en="this simpanan pokok admitted the member")
+        member = members.get_member(session, line.member_number)
+        if member.status is not MemberStatus.ANGGOTA:
+            raise CorrectionNotAllowed(
+                seq=entry.seq, reason_id=f"anggota {member.number} berstatus "
+                f"{member.status.value}", reason_en=f"member {member.number} is "
+                f"{member.status.value}")
+
+
 def _check_role(role: str, allowed: tuple[str, ...]) -> None:
     if role not in allowed:
         raise Forbidden()
@@ -89,6 +110,7 @@ def propose(session: Session, *, seq: int, reason: str, actor: str,
         CorrectionRequest.status == CorrectionStatus.MENUNGGU)).first()
     if pending is not None:
         raise CorrectionPending(seq=seq, correction=pending)
+    _check_membership_allows(session, entry)
     _check_balances_stay_positive(session, entry)  # early word; checked again on approval
     appended = log.append(session, "correction.proposed", {
         "reverses_seq": seq, "reason": reason, "proposed_by": actor, "proposed_role": role})
@@ -126,6 +148,7 @@ def approve(session: Session, *, correction_id: int, actor: str, role: str) -> D
     proposal and both people. Savings lines are mirrored with the opposite delta."""
     correction = _pending(session, correction_id, actor, role)
     original = _entry(session, correction.entry_seq)
+    _check_membership_allows(session, original)
     _check_balances_stay_positive(session, original)
     reversal = journal.reverse(
         session, entry_id=original.id, entry_date=clock.today(),
