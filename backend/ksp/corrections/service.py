@@ -146,8 +146,17 @@ def _decided(correction: CorrectionRequest, status: CorrectionStatus, actor: str
 def approve(session: Session, *, correction_id: int, actor: str, role: str) -> Decision:
     """Step 2: a different pengurus approves; the reversal entry, dated today, names the
     proposal and both people. Savings lines are mirrored with the opposite delta."""
+    _check_role(role, DECIDE_ROLES)
+    found = session.get(CorrectionRequest, correction_id)
+    if found is None:
+        raise CorrectionNotFound(correction=correction_id)
+    original = _entry(session, found.entry_seq)
+    # Member rows before the log head, the order deposits and withdrawals take: a
+    # withdrawal cannot slip between the balance check below and the reversal.
+    for number in sorted({ln.member_number for ln in original.lines
+                         if ln.member_number is not None}):
+        members.get_member(session, number, lock=True)
     correction = _pending(session, correction_id, actor, role)
-    original = _entry(session, correction.entry_seq)
     _check_membership_allows(session, original)
     _check_balances_stay_positive(session, original)
     reversal = journal.reverse(
