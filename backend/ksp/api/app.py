@@ -13,7 +13,9 @@ from ksp.api.guard import BodyGuard, SecurityHeaders, restore_recursion_limit
 from ksp.api.health import router as health_router
 from ksp.api.openapi import document_routes
 from ksp.api.pages import install_pages
+from ksp.audit.routes import router as audit_router
 from ksp.auth.routes import router as auth_router
+from ksp.auth.staff_routes import router as staff_router
 from ksp.bootstrap import open_database
 from ksp.chain.routes import config_router
 from ksp.chain.runtime import ChainRuntime
@@ -21,6 +23,7 @@ from ksp.console.routes import router as console_router
 from ksp.coop.routes import router as adart_router
 from ksp.core.crypto import PiiCipher
 from ksp.core.settings import Settings, get_settings
+from ksp.corrections.routes import router as corrections_router
 from ksp.ledger.routes import router as ledger_router
 from ksp.members.key_routes import router as key_replacement_router
 from ksp.members.routes import router as members_router
@@ -53,6 +56,8 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.include_router(anchoring_router)
     app.include_router(receipts_router)
     app.include_router(key_replacement_router)
+    for router in (corrections_router, audit_router, staff_router):
+        app.include_router(router)
     app.include_router(config_router(TOKEN_ID_BY_JENIS, signer_address))
     install_pages(app)  # last: the wallet page and /static never shadow an API route
     document_routes(app)

@@ -78,3 +78,9 @@ class CannotDisableSelf(Conflict):
     code = "cannot_disable_self"
     message_id = "Anda tidak dapat menonaktifkan akun Anda sendiri."
     message_en = "You cannot disable your own account."
+
+
+class CannotChangeOwnRole(Conflict):
+    code = "cannot_change_own_role"
+    message_id = "Anda tidak dapat mengubah peran akun Anda sendiri."
+    message_en = "You cannot change your own account's role."

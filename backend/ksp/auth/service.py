@@ -19,6 +19,7 @@ from zxcvbn import zxcvbn
 from ksp.auth import throttle
 from ksp.auth.errors import (
     BadCredentials,
+    CannotChangeOwnRole,
     CannotDisableSelf,
     CurrentPasswordWrong,
     SessionEnded,
@@ -29,7 +30,7 @@ from ksp.auth.errors import (
 )
 from ksp.auth.models import Role, StaffUser
 from ksp.core import clock
-from ksp.core.errors import Unauthenticated
+from ksp.core.errors import InvalidInput, Unauthenticated
 from ksp.core.settings import Settings
 from ksp.members.models import Member, MemberStatus
 
@@ -97,7 +98,14 @@ _DUMMY_HASH = _hasher.hash("no such user")
 # --- staff accounts ------------------------------------------------------------------
 
 
+def check_staff_role(role: Role) -> None:
+    if role not in STAFF_ROLES:
+        raise InvalidInput(field="role", reason_id="bukan peran staf",
+                           reason_en="not a staff role")
+
+
 def create_staff(session: Session, *, username: str, password: str, role: Role) -> StaffUser:
+    check_staff_role(role)
     if session.scalars(select(StaffUser).where(StaffUser.username == username)).first():
         raise UsernameTaken(username=username)
     check_password_policy(password, username=username)
@@ -171,6 +179,24 @@ def set_staff_active(session: Session, username: str, *, active: bool,
         user.session_epoch += 1
         session.flush()
     return user
+
+
+def set_staff_role(session: Session, username: str, *, role: Role, by: str) -> StaffUser:
+    """Changes a staff account's role; its sessions end (the epoch moves on), so the new
+    role applies from the next sign-in."""
+    check_staff_role(role)
+    if by == username:
+        raise CannotChangeOwnRole()
+    user = _staff(session, username, lock=True)
+    if user.role is not role:
+        user.role = role
+        user.session_epoch += 1
+        session.flush()
+    return user
+
+
+def list_staff(session: Session) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
 
 
 # --- session tokens ------------------------------------------------------------------

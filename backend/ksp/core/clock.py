@@ -18,6 +18,11 @@ def now() -> dt.datetime:
     return _frozen if _frozen is not None else dt.datetime.now(dt.UTC)
 
 
+def as_utc(instant: dt.datetime) -> dt.datetime:
+    """An instant read back from the database as aware UTC (SQLite hands back naive UTC)."""
+    return instant.replace(tzinfo=dt.UTC) if instant.tzinfo is None else instant.astimezone(dt.UTC)
+
+
 def zone() -> ZoneInfo:
     """The cooperative's time zone (setting KSP_TIMEZONE, default Asia/Jakarta)."""
     return ZoneInfo(get_settings().timezone)

@@ -23,6 +23,7 @@ def import_models() -> None:
     import ksp.chain.outbox
     import ksp.coop.models
     import ksp.core.idempotency
+    import ksp.corrections.models
     import ksp.ledger.models
     import ksp.members.models  # noqa: F401
 

@@ -137,8 +137,9 @@ def _joined_on(session: Session, numbers: set[int]) -> dict[int, dt.date]:
 
 
 def reverse(session: Session, *, entry_id: int, entry_date: dt.date, memo: str,
-            reason: str | None = None) -> JournalEntry:
-    """A new entry with every leg's side swapped; the original stays as it was."""
+            reason: str | None = None, log_data: dict[str, Any] | None = None) -> JournalEntry:
+    """A new entry with every leg's side swapped; the original stays as it was. `log_data`
+    adds to its log entry (a correction names its proposal and both people)."""
     original = session.get(JournalEntry, entry_id)
     if original is None:
         from ksp.core.errors import NotFound
@@ -153,7 +154,7 @@ def reverse(session: Session, *, entry_id: int, entry_date: dt.date, memo: str,
         for line in original.lines
     ]
     return post(session, entry_date=entry_date, kind="reversal", memo=memo, legs=legs,
-                reverses=original, reason=reason)
+                reverses=original, reason=reason, log_data=log_data)
 
 
 def close_period(session: Session, *, through: dt.date) -> int:

@@ -71,6 +71,10 @@ def _mirror(session: Session, seq: int, member: Member, jenis: Jenis, delta: int
                   "token_id": products.token_id(jenis), "delta": delta})
 
 
+# Public for the corrections package: a reversed savings posting is mirrored the same way.
+mirror_movement = _mirror
+
+
 def deposit(
     session: Session, *, member_number: int, jenis: Jenis, amount: int, on: dt.date,
     cash_account: str = chart.KAS, reason: str | None = None,
