@@ -36,7 +36,7 @@ from ksp.members import service as members
 from ksp.savings import service as savings
 from ksp.savings.reconcile import reconcile
 from ksp.savings.service import Jenis
-from tests.chain.test_outbox import DAY, join, save, token_balances
+from tests.chain.test_outbox import BACKDATED, DAY, join, save, token_balances
 from tests.conftest import free_port
 
 
@@ -111,8 +111,9 @@ def test_a_fresh_chain_is_rebuilt_from_the_ledger_and_the_reset_is_named(fresh_c
     save(factory, numbers[1], Jenis.WAJIB, 25_000)
     with transaction(factory) as session:  # every kind: a burn and an exit too
         savings.withdraw(session, member_number=numbers[1], jenis=Jenis.SUKARELA,
-                         amount=250_000, on=DAY)
-        members.mark_exited(session, members.get_member(session, numbers[2]), on=DAY)
+                         amount=250_000, on=DAY, reason=BACKDATED)
+        members.mark_exited(session, members.get_member(session, numbers[2]), on=DAY,
+                            reason=BACKDATED)
     _worker(runtime, chain_settings, factory).run_once()
     assert not _is_member(runtime, wallets[2])
     anchored = _anchor_job(runtime, chain_settings, factory).anchor_now()
