@@ -17,6 +17,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxReceipt
 
+from ksp.chain.sender import sending_lock
 from ksp.core.hexes import to_hex
 
 ABI: list[dict[str, Any]] = [
@@ -104,7 +105,9 @@ def send_anchor(w3: Web3, address: str, tree_size: int, root: bytes) -> str:
     """
     if len(root) != 32:
         raise ValueError("root must be 32 bytes")
-    tx_hash = registry(w3, address).functions.anchor(tree_size, root).transact()
+    sender = str(w3.eth.default_account)
+    with sending_lock(sender):  # the outbox worker sends from the same key
+        tx_hash = registry(w3, address).functions.anchor(tree_size, root).transact()
     return to_hex(tx_hash)
 
 

@@ -3,6 +3,7 @@ transaction hash *before* the transaction leaves: a crash in between is then rep
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,17 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
+
+_SEND_LOCKS: dict[str, threading.Lock] = {}
+_SEND_LOCKS_GUARD = threading.Lock()
+
+
+def sending_lock(address: str) -> threading.Lock:
+    """One lock per sending account in this process, held from taking a nonce until the
+    node has the transaction: the outbox worker and the anchor job share the operator key,
+    and without it both can take the same nonce ("nonce too low")."""
+    with _SEND_LOCKS_GUARD:
+        return _SEND_LOCKS.setdefault(address.lower(), threading.Lock())
 
 
 @dataclass(frozen=True)

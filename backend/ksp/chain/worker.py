@@ -31,7 +31,7 @@ from web3.exceptions import BlockNotFound, ContractLogicError
 from ksp.chain.finality import Finality
 from ksp.chain.handlers import HANDLERS, OutboxHandler
 from ksp.chain.outbox import OutboxItem, OutboxKind, OutboxStatus
-from ksp.chain.sender import TxSender, contract
+from ksp.chain.sender import TxSender, contract, sending_lock
 from ksp.core import clock
 from ksp.core.db import transaction
 
@@ -193,25 +193,28 @@ class OutboxWorker:
         return batches
 
     def _send_batch(self, items: list[OutboxItem], report: WorkerReport) -> None:
-        pending = items
-        try:
-            # Gas estimation runs the call: if nothing in the batch is on chain yet (the
-            # normal case) it succeeds, with no per-item reads.
-            signed = self.sender.sign(self.call_for(pending))
-        except ContractLogicError:
-            # Some of it already landed (sent by a run that died before recording it, or
-            # re-queued after a rollback that kept it): ask row by row, send the rest.
-            pending = [i for i in items if not self.already_done(i)]
-            done_before = [i for i in items if i not in pending]
-            if done_before:
-                self._update(done_before, status=OutboxStatus.CONFIRMED, tx_hash=None)
-                report.repaired += len(done_before)
-            if not pending:
-                return
-            signed = self.sender.sign(self.call_for(pending))
-        # Recorded before it leaves: a crash from here on is repaired from this hash.
-        self._update(pending, status=OutboxStatus.SENT, tx_hash=signed.tx_hash)
-        self.sender.send(signed)
+        # From taking a nonce until the node has the transaction, no other sender of this
+        # process (the anchor job shares the operator key) may take the same nonce.
+        with sending_lock(self.sender.address):
+            pending = items
+            try:
+                # Gas estimation runs the call: if nothing in the batch is on chain yet (the
+                # normal case) it succeeds, with no per-item reads.
+                signed = self.sender.sign(self.call_for(pending))
+            except ContractLogicError:
+                # Some of it already landed (sent by a run that died before recording it, or
+                # re-queued after a rollback that kept it): ask row by row, send the rest.
+                pending = [i for i in items if not self.already_done(i)]
+                done_before = [i for i in items if i not in pending]
+                if done_before:
+                    self._update(done_before, status=OutboxStatus.CONFIRMED, tx_hash=None)
+                    report.repaired += len(done_before)
+                if not pending:
+                    return
+                signed = self.sender.sign(self.call_for(pending))
+            # Recorded before it leaves: a crash from here on is repaired from this hash.
+            self._update(pending, status=OutboxStatus.SENT, tx_hash=signed.tx_hash)
+            self.sender.send(signed)
         receipt = self.sender.wait(signed.tx_hash)
         if receipt["status"] != 1:
             raise RuntimeError(f"{pending[0].kind.value} batch reverted in {signed.tx_hash}")
