@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -11,23 +10,11 @@ from sqlalchemy.orm import Session
 
 from ksp.chain.deploy import read_deployment
 from ksp.chain.outbox import OPEN_STATUSES, OutboxItem
-from ksp.chain.probe import ChainProbe
+from ksp.chain.probe import probe_of
 from ksp.chain.rebuild import last_reset
 from ksp.core import clock
 
 router = APIRouter(tags=["health"])
-_probe_lock = threading.Lock()
-
-
-def _probe(state: Any) -> ChainProbe:
-    with _probe_lock:
-        probe: ChainProbe | None = getattr(state, "chain_probe", None)
-        if probe is None:
-            probe = ChainProbe(state.settings.effective_rpc_url)
-            state.chain_probe = probe
-        return probe
-
-
 def _mirror_lag(connection: Any) -> dict[str, Any]:
     """How far the chain mirror is behind: rows not yet confirmed, and the oldest one's age."""
     backlog, oldest = connection.execute(
@@ -113,7 +100,7 @@ def health(request: Request) -> dict[str, Any]:
         result["db"] = f"error: {type(exc).__name__}"
         result["outbox"] = None
         result["status"] = "degraded"
-    chain = _probe(state).status(wait=0.6)
+    chain = probe_of(state).status(wait=0.6)
     result["chain"] = "ok" if chain.reachable else "unreachable"
     result["chain_id"] = chain.chain_id
     result["block_number"] = chain.block_number

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ksp.chain.client import make_web3
 
@@ -73,3 +74,16 @@ class ChainProbe:
         return ChainStatus(False, chain_id=known.chain_id if known else None,
                            error=f"no answer within {self.fresh_for:.0f} s",
                            checked_at=time.monotonic())
+
+
+_PROBE_LOCK = threading.Lock()
+
+
+def probe_of(state: Any) -> ChainProbe:
+    """The app's one probe (kept on `app.state`), shared by `/health` and the chain config."""
+    with _PROBE_LOCK:
+        probe: ChainProbe | None = getattr(state, "chain_probe", None)
+        if probe is None:
+            probe = ChainProbe(state.settings.effective_rpc_url)
+            state.chain_probe = probe
+        return probe

@@ -13,6 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from ksp.chain.deploy import read_deployment
+from ksp.chain.probe import probe_of
+
 
 class ChainConfig(BaseModel):
     chain_id: int | None = Field(description="Chain id; null when the chain cannot be reached")
@@ -42,13 +45,13 @@ def config_router(savings_token_ids: Mapping[str, int],
         settings = state.settings
         chain_id: int | None = None
         contracts: dict[str, str] = {}
-        try:
-            chain_id = int(state.chain.connect().eth.chain_id)
-            deployment: dict[str, Any] = state.chain.read_deployment()
+        # The cached probe, not a chain call per page load: a hung chain cannot hang this.
+        status = probe_of(state).status(wait=0.6)
+        if status.reachable and status.chain_id is not None:
+            chain_id = status.chain_id
+            deployment = read_deployment(settings.deployments_dir, chain_id)
             contracts = {name: str(info["address"])
                          for name, info in deployment.get("contracts", {}).items()}
-        except Exception:  # any chain failure means "unreachable" to the page
-            chain_id, contracts = None, {}
         return ChainConfig(chain_id=chain_id,
                            rpc_url=settings.public_rpc_url or settings.effective_rpc_url,
                            contracts=contracts, savings_token_ids=token_ids,

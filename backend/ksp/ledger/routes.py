@@ -12,10 +12,8 @@ from ksp.api.openapi import error_responses
 from ksp.api.types import HumanText, QueryDate, Tanggal
 from ksp.auth.models import Role
 from ksp.auth.service import APPROVE, READ_ALL
-from ksp.coop.service import adart_at
 from ksp.core import clock
-from ksp.core.money import format_rupiah
-from ksp.ledger import journal, reports
+from ksp.ledger import journal
 from ksp.ledger.dates import CloseNotPast
 from ksp.ledger.errors import (
     NothingClosed,
@@ -27,6 +25,7 @@ from ksp.ledger.errors import (
     ReopenRequestStale,
 )
 from ksp.ledger.models import LogHead, PeriodReopenRequest
+from ksp.printing import documents  # the report figures, shaped once for JSON, CSV, PDF
 
 router = APIRouter(prefix="/api/v1", tags=["laporan"])
 Reader = Annotated[Any, Depends(require_roles(*READ_ALL))]
@@ -88,44 +87,19 @@ class Closed(BaseModel):
     seq: int
 
 
-def _rows(lines: list[reports.AccountBalance]) -> list[dict[str, Any]]:
-    return [{"code": r.code, "name": r.name_id, "name_en": r.name_en, "debit": r.debit,
-             "credit": r.credit, "balance": r.balance, "balance_text": format_rupiah(r.balance)}
-            for r in lines if r.debit or r.credit]
-
-
-def _section(section: reports.Section) -> dict[str, Any]:
-    return {"lines": _rows(section.lines),
-            "extra": [{"name": n, "name_en": e, "balance": a} for n, e, a in section.extra],
-            "total": section.total, "total_text": format_rupiah(section.total)}
-
-
 @router.get("/reports/trial-balance", response_model=TrialBalance)
 def trial_balance(session: SessionDep, _r: Reader, date: QueryDate = None) -> Any:
-    rows = reports.trial_balance(session, through=date or clock.today())
-    return {"date": (date or clock.today()).isoformat(), "accounts": _rows(rows),
-            "total_debit": sum(r.debit for r in rows),
-            "total_credit": sum(r.credit for r in rows)}
+    return documents.trial_balance(session, date or clock.today())
 
 
 @router.get("/reports/neraca", response_model=Neraca)
 def neraca(session: SessionDep, _r: Reader, date: QueryDate = None) -> Any:
-    day = date or clock.today()
-    sheet = reports.balance_sheet(session, date=day,
-                                  fiscal_start_month=adart_at(session, day).fiscal_year_start_month)
-    return {"date": day.isoformat(), "aset": _section(sheet.assets),
-            "kewajiban": _section(sheet.liabilities), "ekuitas": _section(sheet.equity),
-            "balanced": sheet.balanced}
+    return documents.neraca(session, date or clock.today())
 
 
 @router.get("/reports/phu", response_model=Phu)
 def phu(session: SessionDep, _r: Reader, date: QueryDate = None) -> Any:
-    day = date or clock.today()
-    result = reports.income_statement(
-        session, through=day, fiscal_start_month=adart_at(session, day).fiscal_year_start_month)
-    return {"since": result.since.isoformat(), "through": day.isoformat(),
-            "pendapatan": _section(result.income), "beban": _section(result.expense),
-            "shu": result.shu, "shu_text": format_rupiah(result.shu)}
+    return documents.phu(session, date or clock.today())
 
 
 class CloseIn(BaseModel):

@@ -19,6 +19,7 @@ from ksp.core.money import format_rupiah
 from ksp.ledger import reports
 from ksp.ledger.models import JournalEntry, JournalLine, LogHead, Side
 from ksp.members.models import Member, MemberStatus
+from ksp.savings.service import month_starts
 
 
 @dataclass(frozen=True)
@@ -125,16 +126,6 @@ class ArrearsRow:
         return max(self.amount_due - self.paid, 0)
 
 
-def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    months, current = [], dt.date(start.year, start.month, 1)
-    while current <= end:
-        months.append(current)
-        if current.year == dt.MAXYEAR and current.month == 12:
-            break
-        current = dt.date(current.year + (current.month == 12), current.month % 12 + 1, 1)
-    return months
-
-
 def _months_behind(dues: list[int], paid: int) -> int:
     behind = 0
     for due in dues:
@@ -165,7 +156,7 @@ def wajib_arrears(session: Session, *, as_of: dt.date, min_months: int = 1,
         dues: list[int] = []
         if joined_on is not None:
             end = min(as_of, exited_on) if exited_on else as_of
-            for month in _month_starts(joined_on, end):
+            for month in month_starts(joined_on, end):
                 if month not in due_of_month:
                     due_of_month[month] = adart_on(timeline, month).simpanan_wajib
                 dues.append(due_of_month[month])

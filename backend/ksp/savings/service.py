@@ -190,7 +190,8 @@ class WajibArrears:
         return max(self.amount_due - self.paid, 0)
 
 
-def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day of every month from `start`'s month through `end`."""
     months, current = [], dt.date(start.year, start.month, 1)
     while current <= end:
         months.append(current)
@@ -207,7 +208,7 @@ def wajib_arrears(session: Session, *, member_number: int, as_of: dt.date) -> Wa
     if member.joined_on is None:
         return WajibArrears(0, 0, 0)
     end = min(as_of, member.exited_on) if member.exited_on else as_of
-    months = _months(member.joined_on, end)
+    months = month_starts(member.joined_on, end)
     timeline = adart_timeline(session)
     due = sum(adart_on(timeline, month).simpanan_wajib for month in months)
     paid = sum(
