@@ -6,178 +6,57 @@ to the field they are about."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import re
-import secrets
-from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import parse_qsl
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from stdnum.id import nik as stdnum_nik
 
-from ksp.api.deps import Writer
 from ksp.auth import throttle
-from ksp.auth.errors import CurrentPasswordWrong, WeakPassword
+from ksp.auth.errors import CurrentPasswordWrong
 from ksp.auth.service import Principal, change_password, issue_token, login_staff
 from ksp.console import session as web
+from ksp.console.common import (
+    ARAH,
+    CONTROL,
+    FORM_KEY,
+    INT64_MAX,
+    STATIC,
+    USERNAME,
+    Errors,
+    Form,
+    check_post,
+    cipher_of,
+    client_ip,
+    error_at,
+    factory,
+    keyed,
+    member_number,
+    new_key,
+    page,
+    refused,
+    settings_of,
+    to_login,
+    validation_errors,
+    writer_for,
+)
 from ksp.core import clock
-from ksp.core.crypto import PiiCipher
 from ksp.core.errors import IdempotencyKeyReused, KspError
 from ksp.core.idempotency import IdempotencyRecord
-from ksp.core.money import AmountNotUnderstood, format_rupiah, parse_rupiah
-from ksp.core.settings import PROJECT_ROOT, Settings
-from ksp.ledger.dates import InvalidBirthDate
+from ksp.core.money import AmountNotUnderstood, parse_rupiah
 from ksp.members import service as members
-from ksp.members.errors import DuplicateNik, InvalidNik, MemberNotActive, UnknownMember
+from ksp.members.errors import UnknownMember
 from ksp.members.models import Member, MemberStatus
 from ksp.members.routes import MemberIn
 from ksp.savings import service as savings
-from ksp.savings.errors import (
-    InsufficientBalance,
-    InvalidAmount,
-    PokokAlreadyPaid,
-    PokokAmountMismatch,
-    WithdrawalNotAllowed,
-)
 from ksp.savings.service import Jenis
 
-HERE = Path(__file__).resolve().parent
-STATIC = {"console.css": (HERE / "static/console.css", "text/css; charset=utf-8"),
-          "console.js": (HERE / "static/console.js", "text/javascript; charset=utf-8"),
-          "htmx.min.js": (PROJECT_ROOT / "node_modules/htmx.org/dist/htmx.min.js",
-                          "text/javascript; charset=utf-8")}
-# Pages hold personal data: never stored by a browser or proxy cache.
-NO_STORE = {"Cache-Control": "no-store"}
-INT64_MAX = 2**63 - 1
-USERNAME = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
-# Form keys are ours (token_urlsafe); anything else, a NUL above all (PostgreSQL refuses
-# it in text), is refused before it reaches a query.
-FORM_KEY = re.compile(r"[A-Za-z0-9_-]{1,200}")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-JENIS_NAMA = {Jenis.POKOK: ("Simpanan pokok", "Principal savings"),
-              Jenis.WAJIB: ("Simpanan wajib", "Mandatory savings"),
-              Jenis.SUKARELA: ("Simpanan sukarela", "Voluntary savings")}
-STATUS = {MemberStatus.CALON.value: ("Calon anggota", "Prospective member"),
-          MemberStatus.ANGGOTA.value: ("Anggota", "Member"),
-          MemberStatus.KELUAR.value: ("Keluar", "Exited")}
-ARAH = {"setor": ("Setoran", "Deposit"), "tarik": ("Penarikan", "Withdrawal")}
-# Which form field each service error is about; the rest are shown above the form.
-FIELD_OF: tuple[tuple[type[KspError], str], ...] = (
-    (InvalidNik, "nik"), (DuplicateNik, "nik"), (InvalidBirthDate, "birth_date"),
-    (AmountNotUnderstood, "amount"), (InvalidAmount, "amount"),
-    (PokokAmountMismatch, "amount"), (InsufficientBalance, "amount"),
-    (WithdrawalNotAllowed, "jenis"), (PokokAlreadyPaid, "jenis"),
-    (UnknownMember, "member"), (MemberNotActive, "member"),
-    (WeakPassword, "new_password"), (CurrentPasswordWrong, "current_password"),
-)
-
 router = APIRouter(prefix="/staff", include_in_schema=False)
-templates = Environment(loader=FileSystemLoader(HERE / "templates"),
-                        autoescape=select_autoescape(default=True), auto_reload=False)
-templates.globals.update(rp=format_rupiah, jenis_nama=JENIS_NAMA, arah_nama=ARAH,
-                         status_nama=STATUS)
-
-Errors = dict[str, tuple[str, str]]
-
-
-async def form_fields(request: Request) -> dict[str, str]:
-    """The urlencoded form (the body guard has already bounded its size)."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if media != "application/x-www-form-urlencoded":
-        return {}
-    try:
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                              max_num_fields=40))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-
-
-Form = Annotated[dict[str, str], Depends(form_fields)]
-
-
-def _factory(request: Request) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    return factory
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _cipher(request: Request) -> PiiCipher:
-    cipher: PiiCipher = request.app.state.cipher
-    return cipher
-
-
-def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-def page(request: Request, name: str, who: Principal | None, status: int = 200,
-         **context: Any) -> HTMLResponse:
-    html = templates.get_template(name).render(
-        who=who, can_write=who is not None and web.can_write(who),
-        csrf=web.csrf_token(request) if who else "", path=request.url.path, **context)
-    return HTMLResponse(html, status_code=status, headers=NO_STORE)
-
-
-def to_login() -> Response:
-    response = RedirectResponse("/staff/masuk", status_code=303)
-    web.end(response)
-    return response
-
-
-def refused(request: Request, who: Principal, reason_id: str, reason_en: str,
-            status: int = 403) -> HTMLResponse:
-    return page(request, "ditolak.html", who, status=status, reason=(reason_id, reason_en))
-
-
-def check_post(request: Request, form: dict[str, str], *, write: bool) -> Principal | Response:
-    """Signed in, the CSRF token matches, and (for a write) the role may write."""
-    who = web.principal(request)
-    if who is None:
-        return to_login()
-    if not web.csrf_ok(request, form.get("csrf")):
-        return refused(request, who, "Token formulir (CSRF) tidak sah; muat ulang halaman.",
-                       "The form's CSRF token is invalid; reload the page.")
-    if write and not web.can_write(who):
-        return refused(request, who, "Peran Anda hanya boleh melihat, tidak mengubah.",
-                       "Your role may only view, not change anything.")
-    return who
-
-
-def error_at(exc: KspError) -> Errors:
-    message = (exc.render_id(), exc.render_en())
-    for kind, field in FIELD_OF:
-        if isinstance(exc, kind):
-            return {field: message}
-    return {"_form": message}
-
-
-def new_key() -> str:
-    return secrets.token_urlsafe(18)
-
-
-def _keyed(request: Request, body: dict[str, Any]) -> str:
-    """The idempotency fingerprint sees a keyed digest, never a plain hash of personal data."""
-    text = json.dumps(body, sort_keys=True, default=str).encode()
-    return hmac.new(_settings(request).secret_key_bytes(), text, hashlib.sha256).hexdigest()
-
-
-def _writer(request: Request, who: Principal, key: str) -> Writer | None:
-    if not FORM_KEY.fullmatch(key):
-        return None
-    return Writer(request, who, _factory(request), key)
 
 
 # --- assets --------------------------------------------------------------------------
@@ -226,10 +105,10 @@ def login(request: Request, form: Form) -> Response:
     if not USERNAME.fullmatch(username) or not password or len(password) > 200:
         return _login_page(request, 422, username=username, errors={"_form": (
             "Isi nama pengguna dan kata sandi.", "Enter the username and password.")})
-    settings = _settings(request)
+    settings = settings_of(request)
     try:
-        who = login_staff(_factory(request), settings, username=username, password=password,
-                          client_ip=_client_ip(request))
+        who = login_staff(factory(request), settings, username=username, password=password,
+                          client_ip=client_ip(request))
     except KspError as exc:
         return _login_page(request, exc.status, username=username, errors=error_at(exc))
     response = RedirectResponse("/staff/anggota", status_code=303)
@@ -262,21 +141,21 @@ def password_change(request: Request, form: Form) -> Response:
     who = checked
     current, new = form.get("current_password", ""), form.get("new_password", "")
     key = form.get("kunci", "")
-    writer = _writer(request, who, key)
+    writer = writer_for(request, who, key)
     if writer is None or len(current) > 200 or len(new) > 200:
         return page(request, "sandi.html", who, 422, key=new_key(), errors={"_form": (
             "Formulir tidak lengkap; coba lagi.", "The form is incomplete; try again.")})
-    factory, settings = _factory(request), _settings(request)
+    sessions, settings = factory(request), settings_of(request)
 
     def act(session: Session) -> tuple[int, Any, int | None]:
         changed = change_password(session, who, current=current, new=new)
         return 200, {"username": changed.subject}, None
 
     try:
-        throttle.admit(factory, settings, username=who.subject, client_ip=_client_ip(request))
-        writer.run(_keyed(request, {"current": current, "new": new}), act)
+        throttle.admit(sessions, settings, username=who.subject, client_ip=client_ip(request))
+        writer.run(keyed(request, {"current": current, "new": new}), act)
     except CurrentPasswordWrong as exc:
-        throttle.record_failure(factory, settings, username=who.subject)
+        throttle.record_failure(sessions, settings, username=who.subject)
         return page(request, "sandi.html", who, exc.status, key=key, errors=error_at(exc))
     except KspError as exc:
         return page(request, "sandi.html", who, exc.status, key=key, errors=error_at(exc))
@@ -298,7 +177,7 @@ def _search(request: Request, session: Session, query: str) -> list[Member]:
             found.append(Member.number == int(query))
         compact = stdnum_nik.compact(query) if len(query) <= 40 else ""
         if re.fullmatch(r"[0-9]{16}", compact):  # NIK: via the keyed lookup column only
-            found.append(Member.nik_lookup == _cipher(request).lookup_hash(compact,
+            found.append(Member.nik_lookup == cipher_of(request).lookup_hash(compact,
                                                                             "member.nik"))
         statement = statement.where(or_(*found))
     return list(session.scalars(statement))
@@ -309,7 +188,7 @@ def member_list(request: Request, q: str = "") -> Response:
     who = web.principal(request)
     if who is None:
         return to_login()
-    with _factory(request)() as session:
+    with factory(request)() as session:
         found = _search(request, session, q)
     if request.headers.get("hx-request") == "true":  # htmx live search: the rows only
         return page(request, "_anggota_rows.html", who, members=found)
@@ -325,20 +204,6 @@ def register_form(request: Request) -> Response:
     if who is None:
         return to_login()
     return page(request, "anggota_baru.html", who, key=new_key(), values={}, errors={})
-
-
-def _validation_errors(exc: ValidationError) -> Errors:
-    errors: Errors = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "_form"
-        cause = (error.get("ctx") or {}).get("error")
-        if isinstance(cause, KspError):
-            errors.setdefault(field, (cause.render_id(), cause.render_en()))
-        elif error.get("input") in ("", None):
-            errors.setdefault(field, ("Wajib diisi.", "Required."))
-        else:
-            errors.setdefault(field, ("Isian tidak valid.", f"Invalid: {error['msg']}"))
-    return errors
 
 
 @router.post("/anggota/baru")
@@ -357,12 +222,12 @@ def register(request: Request, form: Form) -> Response:
     try:
         body = MemberIn.model_validate({k: v.strip() for k, v in values.items()})
     except ValidationError as exc:
-        return again(422, _validation_errors(exc))
-    writer = _writer(request, who, key)
+        return again(422, validation_errors(exc))
+    writer = writer_for(request, who, key)
     if writer is None:
         return again(422, {"_form": ("Formulir tidak lengkap; kirim lagi.",
                                      "The form is incomplete; submit again.")}, True)
-    cipher, settings = _cipher(request), _settings(request)
+    cipher, settings = cipher_of(request), settings_of(request)
 
     def act(session: Session) -> tuple[int, Any, int | None]:
         member = members.register(session, cipher, members.Registration(
@@ -372,17 +237,10 @@ def register(request: Request, form: Form) -> Response:
         return 201, {"number": member.number}, None
 
     try:
-        result = writer.run(_keyed(request, body.model_dump(mode="json")), act)
+        result = writer.run(keyed(request, body.model_dump(mode="json")), act)
     except KspError as exc:
         return again(exc.status, error_at(exc), isinstance(exc, IdempotencyKeyReused))
     return RedirectResponse(f"/staff/anggota/{result['number']}?baru=1", status_code=303)
-
-
-def _member_number(text: str) -> int | None:
-    text = text.strip()
-    if text.isdigit() and len(text) <= 19 and 1 <= int(text) <= INT64_MAX:
-        return int(text)
-    return None
 
 
 @router.get("/anggota/{number}")
@@ -392,12 +250,12 @@ def member_profile(request: Request, number: int, baru: str | None = None) -> Re
         return to_login()
     if not 1 <= number <= INT64_MAX:
         return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
-    with _factory(request)() as session:
+    with factory(request)() as session:
         try:
             member = members.get_member(session, number)
         except UnknownMember as exc:
             return refused(request, who, exc.render_id(), exc.render_en(), 404)
-        profile = members.profile(_cipher(request), member)
+        profile = members.profile(cipher_of(request), member)
         balances = savings.balances(session, number)
         lines = savings.statement(session, member_number=number)[-20:]
     return page(request, "profil.html", who, p=profile, balances=balances, lines=lines,
@@ -411,7 +269,7 @@ def exit_form(request: Request, number: int) -> Response:
         return to_login()
     if not 1 <= number <= INT64_MAX:
         return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
-    with _factory(request)() as session:
+    with factory(request)() as session:
         try:
             member = members.get_member(session, number)
         except UnknownMember as exc:
@@ -428,7 +286,7 @@ def exit_member(request: Request, number: int, form: Form) -> Response:
     if not isinstance(checked, Principal):
         return checked
     who = checked
-    writer = _writer(request, who, form.get("kunci", ""))
+    writer = writer_for(request, who, form.get("kunci", ""))
     if writer is None or not 1 <= number <= INT64_MAX:
         return refused(request, who, "Formulir tidak lengkap.", "The form is incomplete.", 422)
 
@@ -451,9 +309,9 @@ def exit_member(request: Request, number: int, form: Form) -> Response:
 def _teller_page(request: Request, who: Principal, status: int, values: dict[str, str],
                  errors: Errors, key: str | None = None) -> Response:
     member, balances = None, None
-    number = _member_number(values.get("member", ""))
+    number = member_number(values.get("member", ""))
     if number is not None:
-        with _factory(request)() as session:
+        with factory(request)() as session:
             member = session.scalars(select(Member).where(Member.number == number)).first()
             if member is not None:
                 balances = savings.balances(session, number)
@@ -473,7 +331,7 @@ def teller_form(request: Request, anggota: str = "") -> Response:
 def _movement_input(form: dict[str, str]) -> tuple[dict[str, Any], Errors]:
     """Member number, direction, jenis and the amount as typed (`50.000`, `Rp 50.000`)."""
     errors: Errors = {}
-    number = _member_number(form.get("member", ""))
+    number = member_number(form.get("member", ""))
     if number is None:
         errors["member"] = ("Nomor anggota harus angka.", "The member number must be a number.")
     arah = form.get("arah", "")
@@ -508,7 +366,7 @@ def teller_check(request: Request, form: Form) -> Response:
     key = form.get("kunci", "") if FORM_KEY.fullmatch(form.get("kunci", "")) else None
     if errors:
         return _teller_page(request, who, 422, values, errors, key)
-    with _factory(request)() as session:
+    with factory(request)() as session:
         try:
             member = members.get_member(session, data["member"])
         except UnknownMember as exc:
@@ -529,7 +387,7 @@ def teller_save(request: Request, form: Form) -> Response:
     values = _teller_values(form)
     data, errors = _movement_input(form)
     key = form.get("kunci", "")
-    writer = _writer(request, who, key)
+    writer = writer_for(request, who, key)
     if errors or writer is None:
         return _teller_page(request, who, 422, values, errors or {"_form": (
             "Formulir tidak lengkap; periksa lagi.", "The form is incomplete; check again.")})
@@ -563,7 +421,7 @@ def receipt(request: Request, key: str) -> Response:
         return to_login()
     result = None
     if FORM_KEY.fullmatch(key):
-        with _factory(request)() as session:
+        with factory(request)() as session:
             record = session.scalars(select(IdempotencyRecord).where(
                 IdempotencyRecord.scope == f"{who.role.value}:{who.subject}",
                 IdempotencyRecord.key == key)).first()
@@ -573,3 +431,9 @@ def receipt(request: Request, key: str) -> Response:
     return page(request, "struk.html", who, r=result, jenis=Jenis(result["jenis"]),
                 tanggal=dt.date.fromisoformat(result["tanggal"]),
                 printed=clock.now().strftime("%d-%m-%Y %H:%M"))
+
+
+# --- the other areas of the console, one module each (they share ksp.console.common) --
+AREAS: tuple[APIRouter, ...] = ()
+for area in AREAS:
+    router.include_router(area)
