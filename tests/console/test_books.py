@@ -5,10 +5,12 @@ reports on screen and as PDF/CSV. Exact figures; bad input writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from typing import Any
 
+import pypdf
 import pytest
 from sqlalchemy import func, select
 
@@ -402,6 +404,9 @@ def test_reports_on_screen_balance_and_download_the_printing_modules_bytes(
         assert f'filename="{kind}-{today}.pdf"' in pdf.headers["content-disposition"]
     assert read_csv(http.get("/staff/laporan/trial-balance.csv").text)[-1][3:5] == [
         "150000", "150000"]
+    pdf_text = " ".join(pypdf.PdfReader(io.BytesIO(
+        http.get("/staff/laporan/trial-balance.pdf").content)).pages[0].extract_text().split())
+    assert "Neraca Saldo" in pdf_text and "Rp 150.000 Rp 150.000" in pdf_text
 
 
 def test_reports_bad_date_is_shown_next_to_the_date(client: KspClient) -> None:

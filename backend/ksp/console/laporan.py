@@ -16,6 +16,7 @@ from ksp.core import clock
 from ksp.ledger.dates import DateOutOfRange, check_range
 from ksp.printing import documents
 from ksp.printing.render import html_to_pdf, render_html, to_csv
+from ksp.printing.routes import TITLES
 
 router = APIRouter()
 
@@ -53,7 +54,7 @@ def report_pdf(request: Request, kind: str, day: dt.date) -> bytes:
         data = documents.REPORTS[kind](session, day)
         provenance = documents.provenance(session, settings_of(request).coop_name)
     period = f"{data['since']} s.d. {day}" if kind == "phu" else f"per / as of {day}"
-    title, title_en = KINDS[kind]
+    title, title_en = TITLES[kind]
     return html_to_pdf(render_html(f"{kind}.html", p=provenance, title=title,
                                    title_en=title_en, period=period, data=data))
 

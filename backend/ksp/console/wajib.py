@@ -38,6 +38,7 @@ from ksp.members import service as members
 from ksp.members.models import MemberStatus
 from ksp.printing import documents
 from ksp.printing.render import html_to_pdf, render_html, to_csv
+from ksp.printing.routes import TITLES
 from ksp.savings import service as savings
 from ksp.savings.service import Jenis
 
@@ -110,9 +111,9 @@ def arrears_file(request: Request, ext: str, tanggal: str = "", minimal: str = "
                         f"tunggakan-wajib-{day}.csv")
     with factory(request)() as session:
         provenance = documents.provenance(session, settings_of(request).coop_name)
-    html = render_html("wajib-arrears.html", p=provenance, title="Tunggakan Simpanan Wajib",
-                       title_en="Simpanan wajib arrears", period=f"per / as of {day}", rows=rows,
-                       min_months=months, status=None)
+    title, title_en = TITLES["wajib-arrears"]
+    html = render_html("wajib-arrears.html", p=provenance, title=title, title_en=title_en,
+                       period=f"per / as of {day}", rows=rows, min_months=months, status=None)
     return download(html_to_pdf(html), PDF, f"tunggakan-wajib-{day}.pdf")
 
 
@@ -171,7 +172,8 @@ def _one_owing(session: Session, day: dt.date, number: int) -> Owing:
     member = members.get_member(session, number, lock=True)
     arrears = savings.wajib_arrears(session, member_number=number, as_of=day).arrears
     return Owing(number, member.name, adart_at(session, day).simpanan_wajib,
-                 _paid_in_month(session, day, number).get(number, 0), -1, arrears)
+                 _paid_in_month(session, day, number).get(number, 0),
+                 -1, arrears)  # months behind: not needed to decide, not read
 
 
 async def present_fields(request: Request) -> list[tuple[str, str]]:
