@@ -14,9 +14,8 @@ from ksp.console import session as web
 from ksp.console.common import NO_STORE, Errors, factory, page, settings_of, to_login
 from ksp.core import clock
 from ksp.ledger.dates import DateOutOfRange, check_range
-from ksp.printing import documents
-from ksp.printing.render import html_to_pdf, render_html, to_csv
-from ksp.printing.routes import TITLES
+from ksp.printing import documents, pdfs
+from ksp.printing.render import to_csv
 
 router = APIRouter()
 
@@ -48,15 +47,9 @@ def download(content: bytes | str, media_type: str, filename: str) -> Response:
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def report_pdf(request: Request, kind: str, day: dt.date) -> bytes:
-    """The API's PDF (ksp.printing.routes), from the same documents and template."""
+def _pdf(request: Request, kind: str, day: dt.date) -> bytes:
     with factory(request)() as session:
-        data = documents.REPORTS[kind](session, day)
-        provenance = documents.provenance(session, settings_of(request).coop_name)
-    period = f"{data['since']} s.d. {day}" if kind == "phu" else f"per / as of {day}"
-    title, title_en = TITLES[kind]
-    return html_to_pdf(render_html(f"{kind}.html", p=provenance, title=title,
-                                   title_en=title_en, period=period, data=data))
+        return pdfs.report_pdf(session, settings_of(request).coop_name, kind, day)
 
 
 @router.get("/laporan")
@@ -88,7 +81,7 @@ def report_file(request: Request, kind: str, ext: str, tanggal: str = "") -> Res
                     kinds=KINDS, day=day, tanggal=tanggal[:20], data=None, errors=errors or {
                         "_form": ("Laporan tidak ditemukan.", "Report not found.")})
     if ext == "pdf":
-        return download(report_pdf(request, kind, day), PDF, f"{kind}-{day}.pdf")
+        return download(_pdf(request, kind, day), PDF, f"{kind}-{day}.pdf")
     with factory(request)() as session:
         header, rows = documents.report_table(kind, documents.REPORTS[kind](session, day))
     return download(to_csv(header, rows), CSV, f"{kind}-{day}.csv")

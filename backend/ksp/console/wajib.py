@@ -36,9 +36,8 @@ from ksp.core.errors import Conflict, KspError
 from ksp.ledger.models import JournalEntry, JournalLine, Side
 from ksp.members import service as members
 from ksp.members.models import MemberStatus
-from ksp.printing import documents
-from ksp.printing.render import html_to_pdf, render_html, to_csv
-from ksp.printing.routes import TITLES
+from ksp.printing import documents, pdfs
+from ksp.printing.render import to_csv
 from ksp.savings import service as savings
 from ksp.savings.service import Jenis
 
@@ -110,11 +109,9 @@ def arrears_file(request: Request, ext: str, tanggal: str = "", minimal: str = "
         return download(to_csv(documents.ARREARS_HEADER, documents.arrears_table(rows)), CSV,
                         f"tunggakan-wajib-{day}.csv")
     with factory(request)() as session:
-        provenance = documents.provenance(session, settings_of(request).coop_name)
-    title, title_en = TITLES["wajib-arrears"]
-    html = render_html("wajib-arrears.html", p=provenance, title=title, title_en=title_en,
-                       period=f"per / as of {day}", rows=rows, min_months=months, status=None)
-    return download(html_to_pdf(html), PDF, f"tunggakan-wajib-{day}.pdf")
+        pdf = pdfs.arrears_pdf(session, settings_of(request).coop_name, day, rows,
+                               min_months=months, status=None)
+    return download(pdf, PDF, f"tunggakan-wajib-{day}.pdf")
 
 
 # --- kumpulkan wajib bulan ini -----------------------------------------------------------

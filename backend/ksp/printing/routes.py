@@ -16,8 +16,8 @@ from ksp.auth.service import READ_ALL
 from ksp.core import clock
 from ksp.core.money import format_rupiah
 from ksp.members.models import MemberStatus
-from ksp.printing import documents
-from ksp.printing.render import html_to_pdf, render_html, to_csv
+from ksp.printing import documents, pdfs
+from ksp.printing.render import to_csv
 
 router = APIRouter(prefix="/api/v1", tags=["laporan"])
 Reader = Annotated[Any, Depends(require_roles(*READ_ALL))]
@@ -30,12 +30,6 @@ StatusFilter = Annotated[MemberStatus | None, Query(description="Status anggota 
 
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
-TITLES = {"trial-balance": ("Neraca Saldo", "Trial balance"),
-          "neraca": ("Neraca", "Balance sheet"),
-          "phu": ("Perhitungan Hasil Usaha", "Income statement"),
-          "wajib-arrears": ("Tunggakan Simpanan Wajib", "Simpanan wajib arrears")}
-
-
 def _file(content: bytes | str, media_type: str, filename: str) -> Response:
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -50,14 +44,6 @@ CSV_DOC = ("CSV UTF-8 dengan BOM, pemisah `;`, jumlah rupiah bilangan bulat / UT
            "`;`-separated, rupiah as plain integers")
 
 
-def _report_pdf(session: Session, coop_name: str, kind: str, day: dt.date) -> bytes:
-    data = documents.REPORTS[kind](session, day)
-    period = (f"{data['since']} s.d. {day}" if kind == "phu" else f"per / as of {day}")
-    title, title_en = TITLES[kind]
-    return html_to_pdf(render_html(f"{kind}.html", p=documents.provenance(session, coop_name),
-                                   title=title, title_en=title_en, period=period, data=data))
-
-
 @router.get("/reports/{kind}.pdf", response_class=Response,
             responses=_binary("application/pdf", "Laporan PDF / report as PDF"))
 def report_pdf(kind: ReportKind, session: SessionDep, settings: SettingsDep, _r: Reader,
@@ -65,7 +51,7 @@ def report_pdf(kind: ReportKind, session: SessionDep, settings: SettingsDep, _r:
     """Neraca saldo, neraca or PHU for `date` (default today) as PDF, naming the log seq and
     the latest anchored root the figures come from."""
     day = date or clock.today()
-    return _file(_report_pdf(session, settings.coop_name, kind, day), PDF, f"{kind}-{day}.pdf")
+    return _file(pdfs.report_pdf(session, settings.coop_name, kind, day), PDF, f"{kind}-{day}.pdf")
 
 
 @router.get("/reports/{kind}.csv", response_class=Response,
@@ -141,8 +127,6 @@ def wajib_arrears_pdf(session: SessionDep, settings: SettingsDep, _r: Reader,
                       as_of: QueryDate = None, min_months: MinMonths = 1,
                       status: StatusFilter = None) -> Response:
     day, rows = _arrears(session, as_of, min_months, status)
-    title, title_en = TITLES["wajib-arrears"]
-    html = render_html("wajib-arrears.html", p=documents.provenance(session, settings.coop_name),
-                       title=title, title_en=title_en, period=f"per / as of {day}", rows=rows,
-                       min_months=min_months, status=status.value if status else None)
-    return _file(html_to_pdf(html), PDF, f"tunggakan-wajib-{day}.pdf")
+    pdf = pdfs.arrears_pdf(session, settings.coop_name, day, rows, min_months=min_months,
+                           status=status.value if status else None)
+    return _file(pdf, PDF, f"tunggakan-wajib-{day}.pdf")
