@@ -244,7 +244,8 @@ def register(request: Request, form: Form) -> Response:
 
 
 @router.get("/anggota/{number}")
-def member_profile(request: Request, number: int, baru: str | None = None) -> Response:
+def member_profile(request: Request, number: int, baru: str | None = None,
+                   diubah: str | None = None) -> Response:
     who = web.principal(request)
     if who is None:
         return to_login()
@@ -259,7 +260,8 @@ def member_profile(request: Request, number: int, baru: str | None = None) -> Re
         balances = savings.balances(session, number)
         lines = savings.statement(session, member_number=number)[-20:]
     return page(request, "profil.html", who, p=profile, balances=balances, lines=lines,
-                new=bool(baru), keluar=member.status is MemberStatus.KELUAR)
+                new=bool(baru), edited=bool(diubah),
+                keluar=member.status is MemberStatus.KELUAR)
 
 
 @router.get("/anggota/{number}/keluar")
@@ -434,6 +436,8 @@ def receipt(request: Request, key: str) -> Response:
 
 
 # --- the other areas of the console, one module each (they share ksp.console.common) --
-AREAS: tuple[APIRouter, ...] = ()
+from ksp.console import kontak  # noqa: E402 - the areas import the shared helpers above
+
+AREAS: tuple[APIRouter, ...] = (kontak.router,)
 for area in AREAS:
     router.include_router(area)
