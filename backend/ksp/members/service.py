@@ -19,8 +19,8 @@ from ksp.ledger import dates, log
 from ksp.ledger.chart import SAVINGS_TOKEN_IDS
 from ksp.ledger.reports import member_balances
 from ksp.members.errors import (
-    DuplicateNik,
     ContactUnchanged,
+    DuplicateNik,
     InvalidNik,
     MemberNotActive,
     UnknownMember,
