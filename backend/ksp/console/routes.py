@@ -5,8 +5,6 @@ to the field they are about."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 from typing import Any
 
@@ -47,7 +45,6 @@ from ksp.console.common import (
 )
 from ksp.core import clock
 from ksp.core.errors import IdempotencyKeyReused, KspError
-from ksp.core.idempotency import IdempotencyRecord
 from ksp.core.money import AmountNotUnderstood, parse_rupiah
 from ksp.members import service as members
 from ksp.members.errors import UnknownMember
@@ -414,30 +411,9 @@ def teller_save(request: Request, form: Form) -> Response:
     return RedirectResponse(f"/staff/struk/{key}", status_code=303)
 
 
-@router.get("/struk/{key}")
-def receipt(request: Request, key: str) -> Response:
-    """The receipt of one teller movement, read back from its idempotency record (only the
-    staff member who made it can open it, and reloading posts nothing)."""
-    who = web.principal(request)
-    if who is None:
-        return to_login()
-    result = None
-    if FORM_KEY.fullmatch(key):
-        with factory(request)() as session:
-            record = session.scalars(select(IdempotencyRecord).where(
-                IdempotencyRecord.scope == f"{who.role.value}:{who.subject}",
-                IdempotencyRecord.key == key)).first()
-        result = json.loads(record.body) if record is not None else None
-    if not isinstance(result, dict) or "seq" not in result or "arah" not in result:
-        return refused(request, who, "Struk tidak ditemukan.", "Receipt not found.", 404)
-    return page(request, "struk.html", who, r=result, jenis=Jenis(result["jenis"]),
-                tanggal=dt.date.fromisoformat(result["tanggal"]),
-                printed=clock.now().strftime("%d-%m-%Y %H:%M"))
-
-
 # --- the other areas of the console, one module each (they share ksp.console.common) --
-from ksp.console import kontak  # noqa: E402 - the areas import the shared helpers above
+from ksp.console import kontak, struk  # noqa: E402 - the areas import the shared helpers above
 
-AREAS: tuple[APIRouter, ...] = (kontak.router,)
+AREAS: tuple[APIRouter, ...] = (kontak.router, struk.router)
 for area in AREAS:
     router.include_router(area)
