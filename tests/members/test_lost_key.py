@@ -77,7 +77,8 @@ def test_lost_phone_end_to_end(world):
     ended = client.get(f"/api/v1/members/{number}", old_token)
     assert ended.status_code == 401 and ended.json()["code"] == "session_ended"
     refused = client.http.post("/api/v1/auth/wallet", json=client.wallet_proof(old, "login"))
-    assert refused.status_code == 401 and refused.json()["code"] == "wallet_proof_invalid"
+    assert refused.status_code == 401 and refused.json()["code"] == "wallet_replaced"
+    assert "Gunakan dompet di HP baru Anda" in refused.json()["message"]
     new_token = client.member_login(new)
     profile = client.get(f"/api/v1/members/{number}", new_token)
     assert profile.status_code == 200 and profile.json()["wallet_address"] == new.address

@@ -412,8 +412,8 @@ def teller_save(request: Request, form: Form) -> Response:
 
 
 # --- the other areas of the console, one module each (they share ksp.console.common) --
-from ksp.console import kontak, struk  # noqa: E402 - the areas import the shared helpers above
+from ksp.console import kontak, kunci, struk  # noqa: E402 - they import the shared helpers
 
-AREAS: tuple[APIRouter, ...] = (kontak.router, struk.router)
+AREAS: tuple[APIRouter, ...] = (kontak.router, struk.router, kunci.router)
 for area in AREAS:
     router.include_router(area)
