@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from ksp.api.app import create_app
 from ksp.auth.models import Role
 from ksp.auth.service import create_staff
 from ksp.chain.runtime import ChainRuntime
