@@ -54,7 +54,9 @@ async function guarded(work, needsEthers = true) {
     await work();
   } catch (e) {
     S.status = null;
-    S.error = e && (e.key || e.message_en) ? e
+    // An address the board replaced (lost phone): say so in plain words, not the API's.
+    S.error = e && e.code === 'wallet_replaced' ? { key: 'errWalletReplaced' }
+      : e && (e.key || e.message_en) ? e
       : (e && (e.code === 'ACTION_REJECTED' || e.code === 4001)) ? { key: 'errRejected' }
         : { message: String(e && e.message || e), message_en: String(e && e.message || e) };
   } finally {
@@ -174,7 +176,10 @@ async function refresh() {
     S.data = await memberLedger(member, token);
     say(null);
   } catch (e) {
-    if (e.status === 401) { signOut(); throw { key: 'errExpired' }; }
+    if (e.status === 401) {
+      signOut();
+      throw e.code === 'wallet_replaced' ? e : { key: 'errExpired' };
+    }
     throw e;
   }
   draw();

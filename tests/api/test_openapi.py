@@ -84,7 +84,8 @@ def test_routes_list_the_errors_of_their_services(schema):
     assert {"body_too_deep", "duplicate_key", "invalid_utf8", "idempotency_key_required"
             } <= set(deposit["400"]["x-codes"])
     assert deposit["413"]["x-codes"] == ["body_too_large"]
-    assert deposit["401"]["x-codes"] == ["unauthenticated", "session_ended"]
+    assert deposit["401"]["x-codes"] == ["unauthenticated", "session_ended",
+                                        "wallet_replaced"]
     assert deposit["403"]["x-codes"] == ["forbidden"]
     login = doc["paths"]["/api/v1/auth/login"]["post"]["responses"]
     assert login["401"]["x-codes"] == ["bad_credentials"]

@@ -75,9 +75,10 @@ def test_lost_phone_end_to_end(world):
 
     # The old token ends at once and the old wallet can no longer sign in.
     ended = client.get(f"/api/v1/members/{number}", old_token)
-    assert ended.status_code == 401 and ended.json()["code"] == "session_ended"
+    assert ended.status_code == 401 and ended.json()["code"] == "wallet_replaced"
     refused = client.http.post("/api/v1/auth/wallet", json=client.wallet_proof(old, "login"))
-    assert refused.status_code == 401 and refused.json()["code"] == "wallet_proof_invalid"
+    assert refused.status_code == 401 and refused.json()["code"] == "wallet_replaced"
+    assert "Gunakan dompet di HP baru Anda" in refused.json()["message"]
     new_token = client.member_login(new)
     profile = client.get(f"/api/v1/members/{number}", new_token)
     assert profile.status_code == 200 and profile.json()["wallet_address"] == new.address

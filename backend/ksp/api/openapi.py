@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, Field
 
 from ksp.api.errors import BodyTooDeep, BodyTooLarge, DuplicateKey, InvalidJson, InvalidUtf8
-from ksp.auth.errors import SessionEnded
+from ksp.auth.errors import SessionEnded, WalletReplaced
 from ksp.core.errors import (
     Forbidden,
     IdempotencyKeyRequired,
@@ -107,7 +107,7 @@ def _shared_errors(route: APIRoute) -> list[type[KspError]]:
     if route.body_field is not None:
         errors.extend(BODY_ERRORS)
     if _uses(route, _PRINCIPAL):
-        errors.extend((Unauthenticated, SessionEnded))
+        errors.extend((Unauthenticated, SessionEnded, WalletReplaced))
     if _uses(route, _ROLE_CHECK):
         errors.append(Forbidden)
     if _uses(route, _WRITER):

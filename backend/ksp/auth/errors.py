@@ -84,3 +84,15 @@ class CannotChangeOwnRole(Conflict):
     code = "cannot_change_own_role"
     message_id = "Anda tidak dapat mengubah peran akun Anda sendiri."
     message_en = "You cannot change your own account's role."
+
+
+class WalletReplaced(KspError):
+    """Sign-in with an address the board replaced (lost phone): the page says to use the
+    wallet on the new phone instead of a generic refusal."""
+
+    code = "wallet_replaced"
+    status = 401
+    message_id = ("Kunci dompet ini sudah diganti oleh pengurus karena HP hilang. Gunakan "
+                  "dompet di HP baru Anda.")
+    message_en = ("This wallet's key was replaced by the board because a phone was lost. "
+                  "Use the wallet on your new phone.")

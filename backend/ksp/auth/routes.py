@@ -19,6 +19,7 @@ from ksp.auth.errors import (
     StaffOnly,
     TooManyAttempts,
     UnknownStaff,
+    WalletReplaced,
     WeakPassword,
 )
 from ksp.auth.models import Role
@@ -34,7 +35,7 @@ from ksp.auth.service import (
 from ksp.core.settings import Settings
 from ksp.members import wallet
 from ksp.members.errors import WalletProofInvalid
-from ksp.members.models import Member, MemberStatus
+from ksp.members.models import KeyReplacement, Member, MemberStatus
 
 router = APIRouter(prefix="/api/v1/auth", tags=["masuk"])
 StaffWriter = Annotated[Writer, Depends(writer_for(*STAFF_ROLES))]
@@ -111,7 +112,7 @@ def staff_login(body: StaffLogin, request: Request, factory: FactoryDep,
 
 
 @router.post("/wallet", response_model=TokenOut,
-             responses=error_responses(WalletProofInvalid))
+             responses=error_responses(WalletProofInvalid, WalletReplaced))
 def wallet_login(body: WalletLogin, session: SessionDep, settings: SettingsDep) -> Any:
     """Members sign in by signing a `login` challenge with their wallet."""
     with session.begin():
@@ -119,6 +120,10 @@ def wallet_login(body: WalletLogin, session: SessionDep, settings: SettingsDep) 
                                            signature=body.signature, purpose="login",
                                            settings=settings)
         member = session.scalars(select(Member).where(Member.wallet_address == address)).first()
+        if member is None and session.scalars(select(KeyReplacement.id).where(
+                KeyReplacement.old_address == address,
+                KeyReplacement.seq.is_not(None))).first() is not None:
+            raise WalletReplaced()
         if member is None or member.status is MemberStatus.KELUAR:
             raise WalletProofInvalid(reason_id="dompet tidak terdaftar pada anggota aktif",
                                      reason_en="wallet is not linked to an active member")

@@ -26,6 +26,7 @@ from ksp.auth.errors import (
     StaffOnly,
     UnknownStaff,
     UsernameTaken,
+    WalletReplaced,
     WeakPassword,
 )
 from ksp.auth.models import Role, StaffUser
@@ -249,8 +250,10 @@ def check_session(session: Session, principal: Principal) -> None:
         member = session.execute(select(Member.status, Member.wallet_address)
                                  .where(Member.number == principal.member_number)).first()
         if (member is None or member.status is MemberStatus.KELUAR
-                or member.wallet_address is None or member.wallet_address != principal.wallet):
+                or member.wallet_address is None):
             raise SessionEnded()
+        if member.wallet_address != principal.wallet:  # only a lost key's replacement does it
+            raise WalletReplaced()
         return
     staff = session.execute(select(StaffUser.active, StaffUser.session_epoch, StaffUser.role)
                             .where(StaffUser.username == principal.subject)).first()

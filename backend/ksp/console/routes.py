@@ -5,8 +5,6 @@ to the field they are about."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 from typing import Any
 
@@ -20,7 +18,7 @@ from stdnum.id import nik as stdnum_nik
 from ksp.auth import throttle
 from ksp.auth.errors import CurrentPasswordWrong
 from ksp.auth.service import Principal, change_password, issue_token, login_staff
-from ksp.console import koreksi, laporan, wajib
+from ksp.console import kontak, koreksi, kunci, laporan, struk, wajib
 from ksp.console import session as web
 from ksp.console.common import (
     ARAH,
@@ -48,7 +46,6 @@ from ksp.console.common import (
 )
 from ksp.core import clock
 from ksp.core.errors import IdempotencyKeyReused, KspError
-from ksp.core.idempotency import IdempotencyRecord
 from ksp.core.money import AmountNotUnderstood, parse_rupiah
 from ksp.members import service as members
 from ksp.members.errors import UnknownMember
@@ -245,7 +242,8 @@ def register(request: Request, form: Form) -> Response:
 
 
 @router.get("/anggota/{number}")
-def member_profile(request: Request, number: int, baru: str | None = None) -> Response:
+def member_profile(request: Request, number: int, baru: str | None = None,
+                   diubah: str | None = None) -> Response:
     who = web.principal(request)
     if who is None:
         return to_login()
@@ -260,7 +258,8 @@ def member_profile(request: Request, number: int, baru: str | None = None) -> Re
         balances = savings.balances(session, number)
         lines = savings.statement(session, member_number=number)[-20:]
     return page(request, "profil.html", who, p=profile, balances=balances, lines=lines,
-                new=bool(baru), keluar=member.status is MemberStatus.KELUAR)
+                new=bool(baru), edited=bool(diubah),
+                keluar=member.status is MemberStatus.KELUAR)
 
 
 @router.get("/anggota/{number}/keluar")
@@ -413,28 +412,8 @@ def teller_save(request: Request, form: Form) -> Response:
     return RedirectResponse(f"/staff/struk/{key}", status_code=303)
 
 
-@router.get("/struk/{key}")
-def receipt(request: Request, key: str) -> Response:
-    """The receipt of one teller movement, read back from its idempotency record (only the
-    staff member who made it can open it, and reloading posts nothing)."""
-    who = web.principal(request)
-    if who is None:
-        return to_login()
-    result = None
-    if FORM_KEY.fullmatch(key):
-        with factory(request)() as session:
-            record = session.scalars(select(IdempotencyRecord).where(
-                IdempotencyRecord.scope == f"{who.role.value}:{who.subject}",
-                IdempotencyRecord.key == key)).first()
-        result = json.loads(record.body) if record is not None else None
-    if not isinstance(result, dict) or "seq" not in result or "arah" not in result:
-        return refused(request, who, "Struk tidak ditemukan.", "Receipt not found.", 404)
-    return page(request, "struk.html", who, r=result, jenis=Jenis(result["jenis"]),
-                tanggal=dt.date.fromisoformat(result["tanggal"]),
-                printed=clock.now().strftime("%d-%m-%Y %H:%M"))
-
-
 # --- the other areas of the console, one module each (they share ksp.console.common) --
-AREAS: tuple[APIRouter, ...] = (koreksi.router, wajib.router, laporan.router)
+AREAS: tuple[APIRouter, ...] = (koreksi.router, wajib.router, laporan.router, kontak.router,
+                                struk.router, kunci.router)
 for area in AREAS:
     router.include_router(area)

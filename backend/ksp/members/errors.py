@@ -77,3 +77,9 @@ class KeyReplacementStale(Conflict):
                   "berubah sejak diusulkan.")
     message_en = ("Key replacement proposal {proposal} is stale: the member's wallet or "
                   "status changed since it was proposed.")
+
+
+class ContactUnchanged(InvalidInput):
+    code = "contact_unchanged"
+    message_id = "Telepon, alamat dan pekerjaan anggota {number} sama dengan yang tersimpan."
+    message_en = "Member {number}'s phone, address and occupation equal the stored ones."

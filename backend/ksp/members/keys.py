@@ -96,3 +96,13 @@ def proposals(session: Session, member_number: int) -> list[KeyReplacement]:
     return list(session.scalars(select(KeyReplacement)
                                 .where(KeyReplacement.member_number == member_number)
                                 .order_by(KeyReplacement.id)))
+
+
+def recent(session: Session, limit: int = 200) -> list[KeyReplacement]:
+    """Every proposal waiting for approval, then the latest approved ones (the console's
+    list), newest first."""
+    waiting = list(session.scalars(select(KeyReplacement).where(KeyReplacement.seq.is_(None))
+                                   .order_by(KeyReplacement.id.desc()).limit(limit)))
+    done = list(session.scalars(select(KeyReplacement).where(KeyReplacement.seq.is_not(None))
+                                .order_by(KeyReplacement.id.desc()).limit(limit)))
+    return waiting + done

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -29,6 +32,7 @@ from ksp.ledger.dates import POSTING_DATE_ERRORS, InvalidBirthDate
 from ksp.ledger.errors import PeriodClosed
 from ksp.members import service, wallet
 from ksp.members.errors import (
+    ContactUnchanged,
     DuplicateNik,
     InvalidNik,
     MemberNotActive,
@@ -52,6 +56,9 @@ class WalletProof(BaseModel):
     signature: str = Field(max_length=200)
 
 
+PHONE = r"^\+?[0-9 -]+$"
+
+
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -59,9 +66,19 @@ class MemberIn(BaseModel):
     name: HumanText = Field(min_length=1, max_length=120)
     birth_date: Tanggal
     address: HumanText = Field(min_length=1, max_length=300)
-    phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 -]+$")
+    phone: str = Field(min_length=6, max_length=20, pattern=PHONE)
     occupation: HumanText = Field(min_length=1, max_length=120)
     wallet: WalletProof | None = None
+
+
+class ContactIn(BaseModel):
+    """Every field is sent, changed or not (what the staff form holds)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=6, max_length=20, pattern=PHONE)
+    address: HumanText = Field(min_length=1, max_length=300)
+    occupation: HumanText = Field(min_length=1, max_length=120)
 
 
 class ExitIn(BaseModel):
@@ -195,6 +212,24 @@ def get_member(number: MemberNumber, principal: CurrentPrincipal, session: Sessi
             "occupation": p.occupation, "nik": p.nik, "phone": p.phone, "address": p.address,
             "savings": {j.value: b for j, b in balances.items()},
             "savings_text": {j.value: format_rupiah(b) for j, b in balances.items()}}
+
+
+@router.post("/members/{number}/contact", status_code=200, response_model=MemberSummary,
+             responses=error_responses(UnknownMember, MemberNotActive, ContactUnchanged))
+def edit_contact(number: MemberNumber, body: ContactIn, writer: TellerWriter,
+                 cipher: CipherDep, settings: SettingsDep) -> Any:
+    """Ubah kontak: a member's new phone, address and occupation (the log records a
+    commitment to them, never the values)."""
+    def act(session: Any) -> tuple[int, Any, int | None]:
+        seq = service.edit_contact(session, cipher, number, service.Contact(
+            phone=body.phone, address=body.address, occupation=body.occupation))
+        return 200, _summary(service.get_member(session, number)), seq
+
+    # The idempotency fingerprint gets a keyed digest: a plain hash of a phone number is
+    # easily reversed.
+    text = json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
+    digest = hmac.new(settings.secret_key_bytes(), text, hashlib.sha256).hexdigest()
+    return writer.run({"member": number, "contact": digest}, act)
 
 
 @router.post("/members/{number}/exit", status_code=200, response_model=ExitResult,

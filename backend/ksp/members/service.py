@@ -19,8 +19,10 @@ from ksp.ledger import dates, log
 from ksp.ledger.chart import SAVINGS_TOKEN_IDS
 from ksp.ledger.reports import member_balances
 from ksp.members.errors import (
+    ContactUnchanged,
     DuplicateNik,
     InvalidNik,
+    MemberNotActive,
     UnknownMember,
     WalletAlreadyLinked,
     WalletTaken,
@@ -155,6 +157,40 @@ def mark_exited(session: Session, member: Member, *, on: dt.date,
     if member.wallet_address:
         enqueue(session, seq=appended.seq, kind=OutboxKind.EXIT_MEMBER,
                 data={"member": member.number})
+    return appended.seq
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str
+    address: str
+    occupation: str
+
+
+def edit_contact(session: Session, cipher: PiiCipher, number: int, new: Contact) -> int:
+    """New phone, address and occupation of a member still in the koperasi. The phone and
+    address are encrypted again; the log gets a fresh salted commitment to the three
+    values and the names of the fields that changed, never the values. Returns the seq."""
+    member = get_member(session, number, lock=True)
+    if member.status is MemberStatus.KELUAR or member.pii_salt is None:
+        raise MemberNotActive(number=member.number, status=member.status.value)
+    old = Contact(phone=cipher.decrypt(member.phone_encrypted, "member.phone"),
+                  address=cipher.decrypt(member.address_encrypted, "member.address"),
+                  occupation=member.occupation)
+    changed = [name for name in ("phone", "address", "occupation")
+               if getattr(old, name) != getattr(new, name)]
+    if not changed:
+        raise ContactUnchanged(number=member.number)
+    member.phone_encrypted = cipher.encrypt(new.phone, "member.phone")
+    member.address_encrypted = cipher.encrypt(new.address, "member.address")
+    member.occupation = new.occupation
+    # Keyed by the member's salt like the identity commitment: whoever holds the salt can
+    # check the values later, and erasing it unlinks this entry too.
+    appended = log.append(session, "anggota.kontak_diubah", {
+        "member": member.number, "changed": changed,
+        "contact_commitment": commitment(member.pii_salt, "kontak", new.phone, new.address,
+                                         new.occupation),
+    })
     return appended.seq
 
 

@@ -97,7 +97,12 @@ def entry_receipt_qr(seq: Seq, session: SessionDep, principal: CurrentPrincipal,
                      request: Request, member: MemberChoice = None) -> Response:
     """The receipt's qr_text as an SVG QR code, for the printed receipt."""
     receipt = _receipt(session, request, principal, seq, member)
+    return Response(qr_svg(receipt.qr_text), media_type="image/svg+xml")
+
+
+def qr_svg(text: str) -> bytes:
+    """The QR code of a receipt's text as SVG (also the staff console's printed receipt)."""
     svg = io.BytesIO()
-    segno.make(receipt.qr_text, error="m", micro=False).save(svg, kind="svg", scale=4,
-                                                            border=4, xmldecl=False)
-    return Response(svg.getvalue(), media_type="image/svg+xml")
+    segno.make(text, error="m", micro=False).save(svg, kind="svg", scale=4, border=4,
+                                                  xmldecl=False)
+    return svg.getvalue()
