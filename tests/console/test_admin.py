@@ -11,6 +11,7 @@ import re
 import pytest
 from eth_account import Account
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from ksp.anchoring.models import AnchorRecord
 from ksp.audit.models import AuditEvent
@@ -51,9 +52,11 @@ def nav(html: str) -> str:
 # --- Rantai & audit ------------------------------------------------------------------
 
 
-def add_chain_rows(client: KspClient) -> None:
+def add_chain_rows(factory: sessionmaker[Session]) -> None:
+    """One confirmed anchor, and outbox rows: two pending (one with an error), one sent, and
+    one confirmed that needed four attempts."""
     now = clock.now()
-    with transaction(client.app.state.sessionmaker) as session:
+    with transaction(factory) as session:
         session.add(AnchorRecord(tree_size=12, root=bytes(range(32)), chain_id=31337,
                                  registry_address="0x" + "11" * 20, anchor_index=0,
                                  tx_hash=TX, block_number=42, status="confirmed",
@@ -71,7 +74,7 @@ def add_chain_rows(client: KspClient) -> None:
 
 def test_rantai_shows_anchors_backlog_and_last_errors_without_a_chain(
         client: KspClient) -> None:
-    add_chain_rows(client)
+    add_chain_rows(client.app.state.sessionmaker)
     sign_in(client, Role.ADMIN)
     page = client.http.get("/staff/rantai")
     assert page.status_code == 200
@@ -99,7 +102,7 @@ def test_rantai_shows_anchors_backlog_and_last_errors_without_a_chain(
 def test_the_tx_hash_links_to_the_explorer_when_one_is_configured(settings: Settings) -> None:
     client = KspClient(settings.model_copy(update={
         "explorer_url": "https://amoy.polygonscan.com"}))
-    add_chain_rows(client)
+    add_chain_rows(client.app.state.sessionmaker)
     sign_in(client, Role.PENGAWAS)
     text = client.http.get("/staff/rantai").text
     assert f'<a href="https://amoy.polygonscan.com/tx/{TX}" rel="noopener noreferrer">' in text
@@ -333,18 +336,22 @@ def test_nav_links_follow_the_roles(client: KspClient) -> None:
 # --- Jejak audit ---------------------------------------------------------------------
 
 
-def add_events(client: KspClient) -> None:
-    """Three events on three business days (Asia/Jakarta), and 120 more on the last."""
+def add_events(factory: sessionmaker[Session]) -> None:
+    """Three events on three business days (Asia/Jakarta), and 120 more a day later."""
     zone = clock.zone()
-    with transaction(client.app.state.sessionmaker) as session:
-        for day, actor, action, seq in ((1, "kasir", "POST /staff/teller/simpan", 7),
-                                        (15, "ketua", "POST /api/v1/corrections", None),
-                                        (20, "kasir", "POST /staff/anggota/baru", None)):
-            session.add(AuditEvent(at=dt.datetime(2026, 11, day, 9, 30, tzinfo=zone),
+    with transaction(factory) as session:
+        # 2 November 00:30 in Jakarta is still 1 November in UTC: dates are business days.
+        for day, hour, actor, action, seq in (
+                (1, 9, "kasir", "POST /staff/teller/simpan", 7),
+                (2, 0, "ketua", "POST /api/v1/corrections", None),
+                (20, 9, "kasir", "POST /staff/anggota/baru", None)):
+            session.add(AuditEvent(at=dt.datetime(2026, 11, day, hour, 30, tzinfo=zone)
+                                   .astimezone(dt.UTC),  # stored in UTC, as clock.now()
                                    actor=actor, role="admin", action=action,
                                    status_code=201, log_seq=seq))
         for n in range(120):
-            session.add(AuditEvent(at=dt.datetime(2026, 11, 21, 8, 0, n % 60, tzinfo=zone),
+            session.add(AuditEvent(at=dt.datetime(2026, 11, 21, 8, 0, n % 60, tzinfo=zone)
+                                   .astimezone(dt.UTC),
                                    actor="mesin", role="super_admin", action=f"POST /x/{n}",
                                    status_code=200))
 
@@ -354,10 +361,12 @@ def listed(html: str) -> list[str]:
 
 
 def test_audit_filters_by_actor_action_dates_and_seq(client: KspClient) -> None:
-    add_events(client)
+    add_events(client.app.state.sessionmaker)
     sign_in(client, Role.PENGURUS)
     get = client.http.get
-    assert listed(get("/staff/audit?pelaku=kasir").text) == [
+    kasir = get("/staff/audit?pelaku=kasir").text
+    assert "20-11-2026 09:30" in kasir  # shown in the cooperative's time zone
+    assert listed(kasir) == [
         "POST /staff/anggota/baru", "POST /staff/teller/simpan"]
     assert listed(get("/staff/audit?aksi=corrections").text) == ["POST /api/v1/corrections"]
     assert listed(get("/staff/audit?dari=2026-11-02&sampai=20-11-2026").text) == [
@@ -368,7 +377,7 @@ def test_audit_filters_by_actor_action_dates_and_seq(client: KspClient) -> None:
 
 
 def test_audit_pages_are_newest_first(client: KspClient) -> None:
-    add_events(client)
+    add_events(client.app.state.sessionmaker)
     sign_in(client, Role.SUPER_ADMIN)  # the sign-in writes no audit row
     first = client.http.get("/staff/audit?pelaku=mesin")
     assert listed(first.text) == [f"POST /x/{n}" for n in range(119, 69, -1)]
@@ -389,7 +398,7 @@ def test_audit_pages_are_newest_first(client: KspClient) -> None:
 ])
 def test_bad_filters_are_shown_by_their_field(client: KspClient, query: str, field: str,
                                               message: str) -> None:
-    add_events(client)
+    add_events(client.app.state.sessionmaker)
     sign_in(client, Role.PENGAWAS)
     before = rows(client)
     reply = client.http.get(f"/staff/audit?{query}")
@@ -402,7 +411,7 @@ def test_bad_filters_are_shown_by_their_field(client: KspClient, query: str, fie
 
 
 def test_admin_is_refused_the_audit_trail_as_in_the_api(client: KspClient) -> None:
-    add_events(client)
+    add_events(client.app.state.sessionmaker)
     sign_in(client, Role.ADMIN)
     reply = client.http.get("/staff/audit")
     assert reply.status_code == 403 and 'id="refused"' in reply.text
