@@ -376,6 +376,16 @@ def test_audit_filters_by_actor_action_dates_and_seq(client: KspClient) -> None:
         "POST /staff/anggota/baru"]
 
 
+def test_the_api_filters_by_log_seq_with_the_same_search(client: KspClient) -> None:
+    add_events(client.app.state.sessionmaker)
+    token = client.staff(Role.PENGAWAS)
+    found = client.get("/api/v1/audit-events?log_seq=7", token)
+    assert found.status_code == 200
+    assert [(e["actor"], e["action"], e["log_seq"]) for e in found.json()["events"]] == [
+        ("kasir", "POST /staff/teller/simpan", 7)]
+    assert client.get("/api/v1/audit-events?log_seq=0", token).status_code == 422
+
+
 def test_audit_pages_are_newest_first(client: KspClient) -> None:
     add_events(client.app.state.sessionmaker)
     sign_in(client, Role.SUPER_ADMIN)  # the sign-in writes no audit row
@@ -416,3 +426,28 @@ def test_admin_is_refused_the_audit_trail_as_in_the_api(client: KspClient) -> No
     reply = client.http.get("/staff/audit")
     assert reply.status_code == 403 and 'id="refused"' in reply.text
     assert "POST /x/" not in reply.text
+
+
+def test_hostile_input_never_gives_a_500_on_either_database(db_settings: Settings) -> None:
+    client = KspClient(db_settings)
+    client.staff(Role.ADMIN, "kasir")
+    csrf = sign_in(client, Role.SUPER_ADMIN)
+    http = client.http
+    before = rows(client)
+    nul, long = "a\x00b", "x" * 5000
+    for query in ({"pelaku": nul, "aksi": nul}, {"pelaku": long, "aksi": long, "dari": long},
+                  {"seq": "99999999999999999999"}, {"seq": "9223372036854775807"},
+                  {"hal": "-1"}, {"hal": "99999999999"}, {"dari": "٢٠٢٦-١١-٠١"},
+                  {"dari": "2100-12-31", "sampai": "2100-12-31"}):
+        reply = http.get("/staff/audit", params=query)
+        assert reply.status_code in (200, 422), query
+    for path, body in (("/staff/staf", {"username": nul, "role": nul, "password": nul}),
+                       ("/staff/staf", {"username": long, "role": long, "password": long}),
+                       ("/staff/staf/a%00b/peran", {"role": "admin"}),
+                       ("/staff/staf/kasir/peran", {"role": nul}),
+                       (f"/staff/staf/{'k' * 300}/nonaktif", {}),
+                       ("/staff/staf/kasir/aktif", {"kunci": nul}),
+                       ("/staff/rantai/anchor", {"kunci": nul})):
+        reply = http.post(path, data={"csrf": csrf, "kunci": "k-hostile"} | body)
+        assert reply.status_code in (403, 404, 409, 422), (path, reply.status_code)
+    assert rows(client) == before

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ksp.api.deps import SessionDep, require_roles
 from ksp.api.openapi import error_responses
-from ksp.api.types import Limit, Offset, QueryDate
+from ksp.api.types import INT64_MAX, Limit, Offset, QueryDate
 from ksp.audit.service import find_events
 from ksp.auth.models import Role
 from ksp.core import clock
@@ -49,11 +49,14 @@ def audit_events(
                                         description="Bagian dari aksi, mis. corrections")] = None,
     dari: QueryDate = None, sampai: QueryDate = None,
     status_code: Annotated[int | None, Query(ge=100, le=599)] = None,
+    log_seq: Annotated[int | None, Query(ge=1, le=INT64_MAX,
+                                         description="Nomor urut entri log")] = None,
     limit: Limit = 100, offset: Offset = 0,
 ) -> Any:
     """Audit trail, newest first. `dari`/`sampai` are business dates (inclusive)."""
     rows = find_events(session, actor=actor, action=action, dari=dari, sampai=sampai,
-                       status_code=status_code, limit=limit, offset=offset)
+                       status_code=status_code, log_seq=log_seq,
+                       limit=limit, offset=offset)
     return {"events": [
         {"id": e.id, "at": clock.as_utc(e.at), "actor": e.actor, "role": e.role,
          "action": e.action, "target": e.target, "client_ip": e.client_ip,
