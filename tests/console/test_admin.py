@@ -6,6 +6,7 @@ is written (row counts are compared)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ksp.anchoring.models import AnchorRecord
 from ksp.audit.models import AuditEvent
 from ksp.auth.models import Role, StaffUser
+from ksp.chain.deploy import deployment_path
 from ksp.chain.outbox import OutboxItem, OutboxKind, OutboxStatus
 from ksp.chain.runtime import ChainRuntime
 from ksp.core import clock
@@ -25,7 +27,7 @@ from ksp.core.settings import Settings
 from ksp.ledger.models import LogEntry
 from tests.console.test_console import hidden, sign_in
 from tests.support.client import KspClient
-from tests.support.factories import anggota
+from tests.support.factories import anggota, join
 
 STRONG = "kerbau-sawah-merah-tujuh"
 TX = "0x" + "ab" * 32
@@ -451,3 +453,30 @@ def test_hostile_input_never_gives_a_500_on_either_database(db_settings: Setting
         reply = http.post(path, data={"csrf": csrf, "kunci": "k-hostile"} | body)
         assert reply.status_code in (403, 404, 409, 422), (path, reply.status_code)
     assert rows(client) == before
+
+
+def test_with_the_chain_up_but_nothing_deployed_each_button_says_why(
+        chain_settings: Settings) -> None:
+    client = KspClient(chain_settings)
+    csrf = sign_in(client, Role.PENGURUS)
+    page = client.http.get("/staff/rantai")
+    assert 'id="chain-ok"' in page.text and "chain id 31337" in page.text
+    anchor = client.http.post("/staff/rantai/anchor",
+                              data={"csrf": csrf, "kunci": hidden(page.text, "kunci")})
+    assert anchor.status_code == 200 and "Rantai belum dikonfigurasi" in anchor.text
+    hx = {"HX-Request": "true"}
+    part = client.http.get("/staff/rantai/rekonsiliasi", headers=hx)
+    assert re.search(r'id="rekon-problem">Kontrak simpanan belum dipasang di rantai ini\.<br>'
+                     r'<small class="en">The savings contracts are not deployed', part.text)
+    # A deployments file naming addresses with no contract (a chain that was reset).
+    path = deployment_path(chain_settings.deployments_dir, 31337)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nowhere = {"address": "0x" + "22" * 20, "block": 0}
+    path.write_text(json.dumps({"chain_id": 31337, "contracts": {
+        "SavingsToken": nowhere, "CoopMembers": nowhere}}))
+    with transaction(client.app.state.sessionmaker) as session:
+        join(session, client.app.state.cipher, 1, on=clock.today(),
+             wallet_address=Account.create().address)
+    part = client.http.get("/staff/rantai/rekonsiliasi", headers=hx)
+    assert part.status_code == 200
+    assert re.search(r'id="rekon-problem">Rekonsiliasi gagal: \w+\.<br>', part.text), part.text

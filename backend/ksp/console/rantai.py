@@ -29,7 +29,6 @@ from ksp.chain.outbox import OPEN_STATUSES, OutboxItem, OutboxStatus
 from ksp.chain.probe import ChainStatus, probe_of
 from ksp.console import session as web
 from ksp.console.common import (
-    FORM_KEY,
     Form,
     check_post,
     factory,
@@ -164,11 +163,13 @@ def run_reconcile(request: Request) -> ReconcileView:
     try:
         # The probe's read-only connection, with its short timeout.
         return ReconcileView(result=reconcile(factory(request), probe.w3, deployment))
-    except Exception as exc:
-        if not is_chain_down(exc):
-            raise
-        logger.warning("reconcile: chain unreachable: %s", reason(exc))
-        return ReconcileView(problem=UNREACHABLE)
+    except Exception as exc:  # e.g. no contract at the recorded address: shown, never a 500
+        if is_chain_down(exc):
+            logger.warning("reconcile: chain unreachable: %s", reason(exc))
+            return ReconcileView(problem=UNREACHABLE)
+        logger.exception("reconcile failed")
+        return ReconcileView(problem=(f"Rekonsiliasi gagal: {type(exc).__name__}.",
+                                      f"Reconciliation failed: {type(exc).__name__}."))
 
 
 @router.get("/rantai/rekonsiliasi")
@@ -199,9 +200,9 @@ def run_anchor(request: Request) -> dict[str, Any]:
         return {"outcome": Outcome.DELAYED.value,
                 "message_id": "Rantai tidak terjangkau; anchor ditunda.",
                 "message_en": "Chain unreachable; anchor delayed."}
-    job = AnchorJob(factory(request), request.app.state.chain.connect(), found[0], settings,
-                    from_block=found[1], receipt_timeout=RECEIPT_TIMEOUT_S)
     try:
+        job = AnchorJob(factory(request), request.app.state.chain.connect(), found[0],
+                        settings, from_block=found[1], receipt_timeout=RECEIPT_TIMEOUT_S)
         report = job.repair()
         outcome = job.anchor_now()
     except Exception as exc:  # as the anchor worker: a failure is shown, never a 500
@@ -237,7 +238,7 @@ def anchor_now(request: Request, form: Form) -> Response:
                        "Only the pengurus or a super admin may anchor.")
     key = form.get("kunci", "")
     writer = writer_for(request, who, key)
-    if writer is None or not FORM_KEY.fullmatch(key):
+    if writer is None:
         return refused(request, who, "Formulir tidak lengkap; muat ulang halaman.",
                        "The form is incomplete; reload the page.", 422)
     result = _stored(request, who, key)
