@@ -8,6 +8,7 @@ disabled or demoted: whoever acts is one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -168,7 +169,8 @@ def staff_create(request: Request, form: Form) -> Response:
 
 
 def _change(request: Request, form: dict[str, str], username: str, done: str,
-            body: dict[str, Any], act: Any) -> Response:
+            body: dict[str, Any],
+            act: Callable[[Session, Principal], tuple[int, Any, None]]) -> Response:
     """One change to an existing account; a refusal is shown by that account's row."""
     who = _manager(request, form)
     if not isinstance(who, Principal):
