@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # defaults to rpc_url, which is right for a local run.
     public_rpc_url: str | None = None
     anvil_port: int = 8545
+    # A block explorer for this chain (e.g. https://amoy.polygonscan.com): the console links
+    # transaction hashes to <explorer_url>/tx/<hash>. Unset: hashes are shown plainly.
+    explorer_url: str | None = None
     chain_id: int = 31337
     deployments_dir: Path = PROJECT_ROOT / "deployments"
     # The backend's hot key (OPERATOR_ROLE). Either a raw key or an encrypted keystore file.
@@ -92,6 +95,16 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
             raise ValueError("KSP_PUBLIC_URL must be like https://ksp.example.id")
+        return value.rstrip("/")
+
+    @field_validator("explorer_url")
+    @classmethod
+    def _explorer_is_a_site(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("KSP_EXPLORER_URL must be like https://amoy.polygonscan.com")
         return value.rstrip("/")
 
     @field_validator("timezone")
