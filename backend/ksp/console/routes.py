@@ -20,6 +20,7 @@ from stdnum.id import nik as stdnum_nik
 from ksp.auth import throttle
 from ksp.auth.errors import CurrentPasswordWrong
 from ksp.auth.service import Principal, change_password, issue_token, login_staff
+from ksp.console import dompet
 from ksp.console import session as web
 from ksp.console.common import (
     ARAH,
@@ -434,6 +435,6 @@ def receipt(request: Request, key: str) -> Response:
 
 
 # --- the other areas of the console, one module each (they share ksp.console.common) --
-AREAS: tuple[APIRouter, ...] = ()
+AREAS: tuple[APIRouter, ...] = (dompet.router,)
 for area in AREAS:
     router.include_router(area)
