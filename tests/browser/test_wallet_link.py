@@ -158,3 +158,48 @@ def test_member_shows_a_code_teller_confirms_phone_signs_in_and_chain_admits(
     token = contract(runtime.connect(), runtime.deployment, "SavingsToken")
     assert [token.functions.balanceOf(address, i).call() for i in (1, 2, 3)] == [
         POKOK, 0, SUKARELA]
+
+
+def test_an_expired_code_offers_a_new_one_and_a_wrong_number_is_said(
+        browser: Any, settings: Settings) -> None:
+    from playwright.sync_api import expect
+
+    quick = settings.model_copy(update={"wallet_link_ttl_seconds": 10})
+    client = KspClient(quick)
+    number = anggota(client, client.staff(Role.ADMIN), 1, tanggal=None)
+    with serve(create_app(quick)) as base:
+        context, phone, outside, problems = guarded_context(
+            browser, (base,), viewport={"width": 360, "height": 740})
+        phone.goto(base + "/")
+        phone.get_by_text("Buat dompet baru").click()
+        form = phone.locator("#f-create")
+        form.get_by_label("Kata sandi (min. 8 karakter)").fill(PASSWORD)
+        form.get_by_label("Ulangi kata sandi").fill(PASSWORD)
+        form.get_by_role("button", name="Buat dompet").click()
+        phone.get_by_role("button", name="Sudah saya catat").click()
+        link = phone.locator("#link")
+
+        link.get_by_label("Nomor anggota").fill(str(number + 41))
+        link.get_by_role("button", name="Buat kode").click()
+        expect(phone.locator("#error")).to_have_text(f"Anggota {number + 41} tidak ditemukan.")
+
+        link.get_by_label("Nomor anggota").fill(str(number))
+        link.get_by_role("button", name="Buat kode").click()
+        expect(phone.locator("#link-code-text")).to_have_text(CODE)
+        first = phone.locator("#link-code-text").inner_text()
+        again = link.get_by_role("button", name="Buat kode baru")
+        expect(again).to_be_visible(timeout=20_000)
+        expect(phone.locator("#link-code")).to_be_hidden()
+        expect(link.locator(".note")).to_have_text(
+            "Kode sudah kedaluwarsa. Buat kode baru bila Anda sudah di depan teller.")
+        assert phone.request.get(f"{base}/api/v1/wallet/link-requests/{first}.svg").status == 404
+
+        again.click()
+        link.get_by_role("button", name="Buat kode").click()
+        expect(phone.locator("#link-code-text")).not_to_have_text(first)
+        expect(phone.locator("#link-code-text")).to_have_text(CODE)
+        expect(phone.locator("#link-code")).to_be_visible()
+        # The chain is not running here: only its RPC requests may have been blocked.
+        assert all(u.startswith(quick.effective_rpc_url) for u in outside), outside
+        assert problems == []
+        context.close()
