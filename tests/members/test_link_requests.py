@@ -163,7 +163,7 @@ def test_expired_code_is_refused_and_writes_nothing(two, frozen):
 
 
 def test_bad_proofs_are_refused_on_the_phone_and_filed_nowhere(two):
-    client, _admin, first, _ = two
+    client, admin, first, second = two
     account = new_wallet()
     proof = link_proof(client, account, first)
     other = new_wallet().sign_message(encode_defunct(text=proof["message"]))
@@ -179,6 +179,15 @@ def test_bad_proofs_are_refused_on_the_phone_and_filed_nowhere(two):
 
     nobody = client.http.post(REQUESTS, json=link_proof(client, account, 999))
     assert nobody.status_code == 404 and nobody.json()["code"] == "unknown_member"
+
+    # A member who has a wallet, and a wallet that is someone else's.
+    owner = new_wallet()
+    linked = client.post(f"/api/v1/members/{first}/wallet", client.wallet_proof(owner), admin)
+    assert linked.status_code == 200, linked.text
+    again = client.http.post(REQUESTS, json=link_proof(client, new_wallet(), first))
+    assert again.status_code == 409 and again.json()["code"] == "wallet_already_linked"
+    taken = client.http.post(REQUESTS, json=link_proof(client, owner, second))
+    assert taken.status_code == 409 and taken.json()["code"] == "wallet_taken"
 
     login = client.http.post(CHALLENGES, json={"address": account.address,
                                                "purpose": "login", "member": first})

@@ -18,7 +18,12 @@ from ksp.auth.throttle import aware
 from ksp.core import clock
 from ksp.core.settings import Settings
 from ksp.members import service, wallet
-from ksp.members.errors import LinkCodeUnknown, WalletProofInvalid
+from ksp.members.errors import (
+    LinkCodeUnknown,
+    WalletAlreadyLinked,
+    WalletProofInvalid,
+    WalletTaken,
+)
 from ksp.members.models import LinkRequest, Member, MemberStatus
 
 # No 0/O, 1/I/L: read aloud or typed from a phone screen without mix-ups.
@@ -58,7 +63,14 @@ def create(session: Session, *, message: str, signature: str,
     if proof.member is None:
         raise WalletProofInvalid(reason_id="pesan tidak menyebut nomor anggota",
                                  reason_en="the message names no member number")
-    service.get_member(session, proof.member)  # a mistyped number is caught on the phone
+    # Said on the phone, not only at the counter: a mistyped number, a member who already
+    # has a wallet (public on chain anyway), a wallet that is someone else's.
+    member = service.get_member(session, proof.member)
+    if member.wallet_address is not None:
+        raise WalletAlreadyLinked(number=member.number)
+    if session.scalars(select(Member.number)
+                       .where(Member.wallet_address == proof.address)).first() is not None:
+        raise WalletTaken()
     existing = session.scalars(select(LinkRequest)
                                .where(LinkRequest.nonce == proof.nonce)).first()
     if existing is not None:

@@ -68,7 +68,8 @@ def _out(request: Any) -> dict[str, Any]:
 
 
 @router.post("/wallet/link-requests", status_code=201, response_model=LinkRequestOut,
-             responses=error_responses(WalletProofInvalid, UnknownMember, TooManyChallenges))
+             responses=error_responses(WalletProofInvalid, UnknownMember, WalletAlreadyLinked,
+                                       WalletTaken, TooManyChallenges))
 def file_link_request(body: WalletProof, request: Request, factory: FactoryDep,
                       settings: SettingsDep) -> Any:
     """Files a signed `link` challenge naming a member (POST /wallet/challenges with
