@@ -41,3 +41,22 @@ export async function memberLedger(member, token) {
 // Chain id, public RPC URL, contract addresses and SavingsToken ids by jenis: the chain
 // facts are defined once on the server and fetched here.
 export const chainConfig = () => api('GET', '/api/v1/chain/config');
+
+// Linking this wallet at the counter: a `link` challenge naming the member number, signed
+// here and filed under a short code the teller types or scans. Nothing is linked until the
+// teller confirms. `validMs` is the code's lifetime measured by the server's own clock
+// (issued to expiry), so a phone with a wrong clock still counts it right.
+export async function fileLinkRequest(signer, address, member) {
+  const challenge = await api('POST', '/api/v1/wallet/challenges',
+    { address, purpose: 'link', member });
+  const signature = await signer.signMessage(challenge.message);
+  const filed = await api('POST', '/api/v1/wallet/link-requests',
+    { message: challenge.message, signature });
+  const issued = /^Issued At: (.+)$/m.exec(challenge.message);
+  const validMs = Date.parse(filed.expires_at) - Date.parse(issued ? issued[1] : filed.expires_at);
+  return { ...filed, validMs };
+}
+
+// Whether this wallet is linked to an active member yet: {linked, member}.
+export const linkStatus = (address) =>
+  api('GET', `/api/v1/wallet/link-status?address=${encodeURIComponent(address)}`);

@@ -1,7 +1,9 @@
 // Dompet anggota KSP: the member's wallet, sign-in, savings and the on-chain proof.
 // Plain ES modules, no build step. The private key is created, encrypted and used only
 // here; the server never sees it. This file owns the state and the actions; view.js draws.
-import { api, chainConfig, memberLedger, signInWithWallet } from '../lib/api.js';
+import {
+  api, chainConfig, fileLinkRequest, linkStatus, memberLedger, signInWithWallet,
+} from '../lib/api.js';
 import { loadEthers } from '../lib/ethers.js';
 import { saveLang, storedLang, translate } from '../lib/i18n.js';
 import {
@@ -34,7 +36,11 @@ const S = {
   busy: false,
   backup: null,        // recovery words, shown once after creating a wallet
   checks: {},          // seq -> {state: 'checking'|'ok'|'notyet'|'bad'|'down'|'error', ...}
+  linked: null,        // is the open wallet linked to an active member? null: not known
+  link: null,          // {code, member, qr, until, expired}: the code shown to the teller
 };
+const POLL_MS = 3000;  // how often the phone asks whether the teller has linked it
+let polling = null;
 let chainReads = 0;    // only the latest chain read may draw its result
 
 const $ = (id) => document.getElementById(id);
@@ -71,6 +77,76 @@ function useWallet(wallet, injected = false) {
   S.signer = wallet;
   S.address = wallet.address;
   S.injected = injected;
+  S.linked = null;
+  checkLinked();
+}
+
+// --- linking the wallet at the counter ----------------------------------------------------
+// Not linked yet: the member types their number, this page signs a `link` challenge naming
+// it and shows the code and QR for the teller; it polls until the teller has linked it,
+// then signs in by itself.
+async function checkLinked() {
+  const address = S.address;
+  if (!address || S.session) return;
+  try {
+    const status = await linkStatus(address);
+    if (S.address !== address) return;  // another wallet opened meanwhile
+    S.linked = status.linked;
+  } catch {
+    S.linked = null;  // the server is unreachable: "Masuk" says why
+  }
+  draw();
+}
+
+function stopPolling() {
+  if (polling) clearInterval(polling);
+  polling = null;
+}
+
+function onLink(ev) {
+  ev.preventDefault();
+  const text = ev.currentTarget.member.value.trim();
+  guarded(async () => {
+    if (!/^[0-9]{1,18}$/.test(text) || Number(text) < 1) throw { key: 'errMemberNumber' };
+    say('linkSigning');
+    const filed = await fileLinkRequest(S.signer, S.address, Number(text));
+    say(null);
+    S.link = {
+      code: filed.code, member: filed.member, expired: false,
+      qr: `/api/v1/wallet/link-requests/${encodeURIComponent(filed.code)}.svg`,
+      until: Date.now() + filed.validMs,
+    };
+    startPolling();
+  });
+}
+
+function startPolling() {
+  stopPolling();
+  const address = S.address;
+  polling = setInterval(async () => {
+    if (!S.link || S.address !== address || S.session) { stopPolling(); return; }
+    if (Date.now() >= S.link.until) {
+      stopPolling();
+      S.link.expired = true;
+      draw();
+      return;
+    }
+    let status;
+    try { status = await linkStatus(address); } catch { return; }  // try again next tick
+    if (!status.linked || !S.link || S.address !== address) return;
+    stopPolling();
+    S.linked = true;
+    S.link = null;
+    say('linkDone', { n: status.member });
+    const signIn = () => (S.busy ? setTimeout(signIn, 200) : onSignIn());
+    signIn();
+  }, POLL_MS);
+}
+
+function linkAgain() {
+  S.link = null;
+  draw();
+  $('l-member').focus();
 }
 
 function onCreate(ev) {
@@ -117,6 +193,8 @@ function onInjected() {
   guarded(async () => {
     const { signer, address } = await injectedSigner();
     S.signer = signer; S.address = address; S.injected = true;
+    S.linked = null;
+    checkLinked();
     say(null);
   });
 }
@@ -139,7 +217,8 @@ function signOut() {
 
 function lock() {
   S.signer = null; S.injected = false; S.backup = null;
-  S.address = null;
+  S.address = null; S.linked = null; S.link = null;
+  stopPolling();
   say(null);
   draw();
 }
@@ -268,6 +347,8 @@ $('lines').addEventListener('click', (ev) => {
   if (button) checkEntry(Number(button.dataset.seq));
 });
 $('backup-done').addEventListener('click', () => { S.backup = null; draw(); });
+$('f-link').addEventListener('submit', onLink);
+$('link-again').addEventListener('click', linkAgain);
 for (const b of document.querySelectorAll('[data-lang]')) {
   b.addEventListener('click', () => setLang(b.dataset.lang));
 }

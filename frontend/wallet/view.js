@@ -47,6 +47,24 @@ function renderWallet(S) {
   $('backup-words').replaceChildren(...(S.backup || []).map((w) => h('li', null, w)));
 }
 
+// "Hubungkan dompet": the member-number form, then the code and QR for the teller.
+function renderLink(S) {
+  const t = (key, vars) => translate(S.lang, key, vars);
+  const l = S.link;
+  $('link').hidden = !S.signer || Boolean(S.session) || S.linked !== false;
+  $('f-link').hidden = Boolean(l);
+  $('link-code').hidden = !l || l.expired;
+  $('link-expired').hidden = !l || !l.expired;
+  if (!l) return;
+  const qr = $('link-qr');
+  if (qr.getAttribute('src') !== l.qr) qr.setAttribute('src', l.qr);
+  qr.alt = t('linkQrAlt', { c: l.code });
+  $('link-code-text').textContent = l.code;
+  const until = new Date(l.until);
+  const hhmm = `${String(until.getHours()).padStart(2, '0')}:${String(until.getMinutes()).padStart(2, '0')}`;
+  $('link-for').textContent = t('linkFor', { n: l.member, t: hhmm });
+}
+
 function chainLine(S, jenis, ledger) {
   const t = (key, vars) => translate(S.lang, key, vars);
   const c = S.chain;
@@ -156,6 +174,7 @@ export function render(S) {
   $('main').setAttribute('aria-busy', String(S.busy));
   renderMessages(S);
   renderWallet(S);
+  renderLink(S);
   renderSavings(S);
 }
 

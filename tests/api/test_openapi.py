@@ -15,7 +15,9 @@ from ksp.api.app import create_app
 # response models there.
 AUTH_PATHS = {"/api/v1/auth/login", "/api/v1/auth/wallet", "/api/v1/auth/me"}
 UNAUTHENTICATED_WRITES = {"/api/v1/auth/login", "/api/v1/auth/wallet",
-                          "/api/v1/wallet/challenges"}
+                          "/api/v1/wallet/challenges",
+                          # the same signed proof filed again returns the same code
+                          "/api/v1/wallet/link-requests"}
 ERROR_REF = "#/components/schemas/ErrorBody"
 
 
@@ -33,7 +35,8 @@ def schema(tmp_path_factory):
 
 
 NOT_JSON = {"/api/v1/log/export": "application/x-ndjson",
-            "/api/v1/log/entries/{seq}/receipt.svg": "image/svg+xml"}
+            "/api/v1/log/entries/{seq}/receipt.svg": "image/svg+xml",
+            "/api/v1/wallet/link-requests/{code}.svg": "image/svg+xml"}
 
 
 def operations(schema):

@@ -18,7 +18,18 @@ from stdnum.id import nik as stdnum_nik
 from ksp.auth import throttle
 from ksp.auth.errors import CurrentPasswordWrong
 from ksp.auth.service import Principal, change_password, issue_token, login_staff
-from ksp.console import audit, kontak, koreksi, kunci, laporan, rantai, staf, struk, wajib
+from ksp.console import (
+    audit,
+    dompet,
+    kontak,
+    koreksi,
+    kunci,
+    laporan,
+    rantai,
+    staf,
+    struk,
+    wajib,
+)
 from ksp.console import session as web
 from ksp.console.common import (
     ARAH,
@@ -415,6 +426,6 @@ def teller_save(request: Request, form: Form) -> Response:
 # --- the other areas of the console, one module each (they share ksp.console.common) --
 AREAS: tuple[APIRouter, ...] = (koreksi.router, wajib.router, laporan.router, kontak.router,
                                 struk.router, kunci.router, rantai.router, staf.router,
-                                audit.router)
+                                audit.router, dompet.router)
 for area in AREAS:
     router.include_router(area)

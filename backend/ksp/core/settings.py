@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # Wallet challenges: how long a nonce lives, and how many may be open per address.
     wallet_challenge_ttl_seconds: int = Field(600, ge=10)
     wallet_challenge_max_open: int = Field(5, ge=1)
+    # A `link` challenge also names the code the member shows at the counter: it lives
+    # long enough for the queue there.
+    wallet_link_ttl_seconds: int = Field(900, ge=10)
     # ... and how many one client IP may ask for per window (any addresses).
     wallet_challenge_ip_max: int = Field(30, ge=1)
     wallet_challenge_ip_window_seconds: int = Field(60, ge=1)

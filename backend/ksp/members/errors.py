@@ -28,6 +28,20 @@ class WalletProofInvalid(KspError):
     message_en = "Wallet proof rejected: {reason_en}"
 
 
+class WalletProofOtherMember(Conflict):
+    code = "wallet_proof_other_member"
+    message_id = "Bukti dompet ini dibuat untuk anggota {named}, bukan untuk {target_id}."
+    message_en = "This wallet proof was made for member {named}, not for {target_en}."
+
+
+class LinkCodeUnknown(NotFound):
+    code = "link_code_unknown"
+    message_id = ("Kode {code} tidak dikenal, sudah dipakai, atau kedaluwarsa; minta anggota "
+                  "membuat kode baru di dompetnya.")
+    message_en = ("Code {code} is unknown, already used or expired; ask the member to make "
+                  "a new code in their wallet.")
+
+
 class WalletTaken(Conflict):
     code = "wallet_taken"
     message_id = "Alamat dompet ini sudah dipakai anggota lain."

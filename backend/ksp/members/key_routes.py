@@ -28,6 +28,7 @@ from ksp.members.errors import (
     MemberNotActive,
     UnknownMember,
     WalletProofInvalid,
+    WalletProofOtherMember,
     WalletTaken,
 )
 from ksp.members.models import KeyReplacement
@@ -73,7 +74,8 @@ def _out(p: KeyReplacement) -> dict[str, Any]:
 @router.post("/members/{number}/key-replacements", status_code=201,
              response_model=KeyReplacementOut,
              responses=error_responses(UnknownMember, MemberNotActive, MemberHasNoWallet,
-                                       WalletProofInvalid, WalletTaken))
+                                       WalletProofInvalid, WalletProofOtherMember,
+                                       WalletTaken))
 def propose(number: MemberNumber, body: KeyReplacementIn, writer: ProposeWriter,
             settings: SettingsDep) -> Any:
     """Ganti kunci (HP hilang), step 1: staff propose the member's new wallet, proven by a
@@ -81,7 +83,7 @@ def propose(number: MemberNumber, body: KeyReplacementIn, writer: ProposeWriter,
     def act(session: Any) -> tuple[int, Any, None]:
         address = wallet.consume_challenge(session, message=body.wallet.message,
                                            signature=body.wallet.signature, purpose="link",
-                                           settings=settings)
+                                           settings=settings, member=number)
         principal = writer.principal
         proposal = keys.propose(session, member_number=number, new_address=address,
                                 reason=body.alasan, actor=principal.actor,

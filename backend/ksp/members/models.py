@@ -52,6 +52,23 @@ class WalletChallenge(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class LinkRequest(Base):
+    """A member's signed `link` proof waiting at the counter under a short code. The
+    challenge stays open until the teller confirms; both expire together."""
+
+    __tablename__ = "wallet_link_requests"
+
+    # Unique among open requests: expired ones are deleted before a new code is drawn.
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(String(42))
+    member_number: Mapped[int] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(String(1000))
+    signature: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class KeyReplacement(Base):
     """Maker-checker for a lost key: a staff member proposes the new address (proven by a
     `link` signature from the new wallet), another pengurus approves; the approval changes

@@ -39,6 +39,7 @@ from ksp.members.errors import (
     UnknownMember,
     WalletAlreadyLinked,
     WalletProofInvalid,
+    WalletProofOtherMember,
     WalletTaken,
 )
 from ksp.members.models import Member, MemberStatus
@@ -94,6 +95,9 @@ class ChallengeIn(BaseModel):
 
     address: str = Field(max_length=42)
     purpose: str = Field("link", pattern="^(link|login)$")
+    member: int | None = Field(None, ge=1, le=2**63 - 1,
+                               description="Nomor anggota yang akan dihubungkan (link saja) / "
+                               "the member number this link proof is for (link only)")
 
 
 class Challenge(BaseModel):
@@ -132,10 +136,10 @@ class ExitResult(MemberSummary):
 
 # What the member services refuse, per route (the shared errors are added by
 # ksp.api.openapi from the dependencies).
-WALLET_ERRORS = (WalletProofInvalid, WalletTaken)
+WALLET_ERRORS = (WalletProofInvalid, WalletProofOtherMember, WalletTaken)
 
 
-def _summary(m: Member) -> dict[str, Any]:
+def summary(m: Member) -> dict[str, Any]:
     return {"number": m.number, "name": m.name, "status": m.status.value,
             "wallet_address": m.wallet_address,
             "joined_on": m.joined_on.isoformat() if m.joined_on else None,
@@ -150,7 +154,7 @@ def wallet_challenge(body: ChallengeIn, session: SessionDep, request: Request,
     with session.begin():
         challenge = wallet.issue_challenge(
             session, address=body.address, purpose=body.purpose, settings=settings,
-            client_ip=request.client.host if request.client else None)
+            client_ip=request.client.host if request.client else None, member=body.member)
     return {"message": challenge.message, "nonce": challenge.nonce,
             "expires_at": challenge.expires_at.isoformat()}
 
@@ -171,7 +175,7 @@ def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep,
             nik=body.nik, name=body.name, birth_date=body.birth_date, address=body.address,
             phone=body.phone, occupation=body.occupation), wallet_address=address,
             min_age_years=settings.min_member_age_years)
-        return 201, _summary(member), None
+        return 201, summary(member), None
 
     return writer.run(body.model_dump(mode="json"), act)
 
@@ -180,14 +184,15 @@ def register(body: MemberIn, writer: TellerWriter, cipher: CipherDep,
              responses=error_responses(UnknownMember, WalletAlreadyLinked, *WALLET_ERRORS))
 def link_wallet(number: MemberNumber, body: WalletProof, writer: TellerWriter,
                 settings: SettingsDep) -> Any:
-    """Links a wallet whose owner signed a `link` challenge."""
+    """Links a wallet whose owner signed a `link` challenge (one naming another member is
+    refused)."""
     def act(session: Any) -> tuple[int, Any, int | None]:
         member = service.get_member(session, number, lock=True)
         address = wallet.consume_challenge(session, message=body.message,
                                            signature=body.signature, purpose="link",
-                                           settings=settings)
+                                           settings=settings, member=number)
         seq = service.link_wallet(session, member, address)
-        return 200, _summary(member), seq
+        return 200, summary(member), seq
 
     return writer.run(body.model_dump() | {"member": number}, act)
 
@@ -196,7 +201,7 @@ def link_wallet(number: MemberNumber, body: WalletProof, writer: TellerWriter,
 def list_members(session: SessionDep,
                  _p: Annotated[Any, Depends(require_roles(*READ_ALL))]) -> Any:
     members = session.scalars(select(Member).order_by(Member.number))
-    return {"members": [_summary(m) for m in members]}
+    return {"members": [summary(m) for m in members]}
 
 
 @router.get("/members/{number}", response_model=MemberProfile,
@@ -208,7 +213,7 @@ def get_member(number: MemberNumber, principal: CurrentPrincipal, session: Sessi
     member = service.get_member(session, number)
     p = service.profile(cipher, member)
     balances = savings.balances(session, number)
-    return {**_summary(member), "birth_date": p.birth_date.isoformat(),
+    return {**summary(member), "birth_date": p.birth_date.isoformat(),
             "occupation": p.occupation, "nik": p.nik, "phone": p.phone, "address": p.address,
             "savings": {j.value: b for j, b in balances.items()},
             "savings_text": {j.value: format_rupiah(b) for j, b in balances.items()}}
@@ -223,7 +228,7 @@ def edit_contact(number: MemberNumber, body: ContactIn, writer: TellerWriter,
     def act(session: Any) -> tuple[int, Any, int | None]:
         seq = service.edit_contact(session, cipher, number, service.Contact(
             phone=body.phone, address=body.address, occupation=body.occupation))
-        return 200, _summary(service.get_member(session, number)), seq
+        return 200, summary(service.get_member(session, number)), seq
 
     # The idempotency fingerprint gets a keyed digest: a plain hash of a phone number is
     # easily reversed.
@@ -241,7 +246,7 @@ def exit_member(number: MemberNumber, body: ExitIn, writer: TellerWriter) -> Any
         paid = savings.exit_member(session, member_number=number, on=body.tanggal or clock.today(),
                                    reason=body.alasan)
         member = service.get_member(session, number)
-        return 200, {**_summary(member), "paid_out": {j.value: a for j, a in paid.items()},
+        return 200, {**summary(member), "paid_out": {j.value: a for j, a in paid.items()},
                      "paid_out_total": sum(paid.values())}, None
 
     return writer.run(body.model_dump(mode="json") | {"member": number}, act)

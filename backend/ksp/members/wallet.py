@@ -6,13 +6,18 @@ The message names this server as configured (`KSP_PUBLIC_URL`), never the reques
 header, and when it comes back its domain, URI, chain id, nonce and expiry are checked
 against the settings and the stored challenge. A challenge is deleted when used; expired
 ones are swept on the next issue; each address may hold only a few open ones, and each
-client IP may ask for only so many a minute."""
+client IP may ask for only so many a minute.
+
+A `link` challenge may name the member number it is for ("Anggota / Member: 12" at the end
+of the statement, which EIP-4361 keeps to one line): the proof then links that member only,
+wherever it is used."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import secrets
+from dataclasses import dataclass
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -26,7 +31,7 @@ from ksp.auth.throttle import aware, seconds_until
 from ksp.core import clock
 from ksp.core.errors import InvalidInput
 from ksp.core.settings import Settings
-from ksp.members.errors import WalletProofInvalid
+from ksp.members.errors import WalletProofInvalid, WalletProofOtherMember
 from ksp.members.models import WalletChallenge
 
 STATEMENTS = {
@@ -35,6 +40,8 @@ STATEMENTS = {
     "login": "Masuk ke KSP. / Sign in to the KSP.",
 }
 _PREAMBLE = " wants you to sign in with your Ethereum account:"
+_MEMBER_LINE = "Anggota / Member: "
+_MEMBER = re.compile(r" Anggota / Member: ([0-9]{1,19})$", re.MULTILINE)
 _FIELD = re.compile(r"^(URI|Version|Chain ID|Nonce|Issued At|Expiration Time): (.*)$",
                     re.MULTILINE)
 
@@ -48,11 +55,14 @@ def checksum(address: str) -> str:
 
 def issue_challenge(
     session: Session, *, address: str, purpose: str, settings: Settings,
-    client_ip: str | None = None,
+    client_ip: str | None = None, member: int | None = None,
 ) -> WalletChallenge:
     if purpose not in STATEMENTS:
         raise InvalidInput(field="purpose", reason_id="tujuan tidak dikenal",
                            reason_en="unknown purpose")
+    if member is not None and purpose != "link":
+        raise InvalidInput(field="member", reason_id="nomor anggota hanya untuk tujuan link",
+                           reason_en="a member number is for the link purpose only")
     account = checksum(address)
     issued = clock.now()
     session.execute(delete(WalletChallenge).where(WalletChallenge.expires_at <= issued))
@@ -70,10 +80,15 @@ def issue_challenge(
     if open_count >= settings.wallet_challenge_max_open:
         raise TooManyChallenges(retry_after=seconds_until(first_expiry, issued))
     nonce = secrets.token_hex(16)
-    expires = issued + dt.timedelta(seconds=settings.wallet_challenge_ttl_seconds)
+    ttl = (settings.wallet_link_ttl_seconds if purpose == "link"
+           else settings.wallet_challenge_ttl_seconds)
+    expires = issued + dt.timedelta(seconds=ttl)
+    statement = STATEMENTS[purpose]
+    if member is not None:
+        statement += f" {_MEMBER_LINE}{member}"
     message = (
         f"{settings.public_domain}{_PREAMBLE}\n{account}\n\n"
-        f"{STATEMENTS[purpose]}\n\nURI: {settings.public_url}\nVersion: 1\n"
+        f"{statement}\n\nURI: {settings.public_url}\nVersion: 1\n"
         f"Chain ID: {settings.chain_id}\nNonce: {nonce}\nIssued At: {issued.isoformat()}\n"
         f"Expiration Time: {expires.isoformat()}"
     )
@@ -110,15 +125,33 @@ def _check_origin(fields: dict[str, str], settings: Settings) -> None:
         raise _reject("pesan untuk jaringan (chain) lain", "message names another chain")
 
 
-def consume_challenge(session: Session, *, message: str, signature: str, purpose: str,
-                      settings: Settings) -> str:
-    """Returns the proven address; the challenge is deleted, so it cannot be used again."""
+@dataclass(frozen=True)
+class Proof:
+    """What a valid signed challenge proves: the address, and the member it names if any."""
+
+    address: str
+    member: int | None
+    nonce: str
+    expires_at: dt.datetime
+
+
+def named_member(message: str) -> int | None:
+    found = _MEMBER.findall(message)
+    if len(found) > 1:
+        raise _reject("nomor anggota ganda", "member number appears twice")
+    return int(found[0]) if found else None
+
+
+def verify_challenge(session: Session, *, message: str, signature: str, purpose: str,
+                     settings: Settings, lock: bool = False) -> Proof:
+    """Checks a signed challenge without using it up (a link request keeps it open until
+    the teller confirms)."""
     fields = _fields(message or "")
     _check_origin(fields, settings)
     nonce = fields.get("Nonce", "")
     if not re.fullmatch(r"[0-9a-f]{32}", nonce):
         raise _reject("pesan tanpa nonce", "message has no nonce")
-    challenge = session.get(WalletChallenge, nonce, with_for_update=True)
+    challenge = session.get(WalletChallenge, nonce, with_for_update=lock)
     if challenge is None or challenge.purpose != purpose or challenge.message != message:
         raise _reject("nonce tidak dikenal atau sudah dipakai", "unknown or already used nonce")
     expires = aware(challenge.expires_at)
@@ -136,6 +169,28 @@ def consume_challenge(session: Session, *, message: str, signature: str, purpose
         raise _reject("tanda tangan rusak", "malformed signature") from exc
     if signer != challenge.address:
         raise _reject("penanda tangan bukan pemilik alamat", "signer is not the address owner")
-    session.delete(challenge)
+    # The message is the stored one, so the member line in it is the server's own.
+    return Proof(address=challenge.address, member=named_member(message), nonce=nonce,
+                 expires_at=expires)
+
+
+def check_member(proof: Proof, member: int | None) -> None:
+    """A proof naming a member links that member only; `member` None is a new registration."""
+    if proof.member is not None and proof.member != member:
+        target = ((f"anggota {member}", f"member {member}") if member is not None
+                  else ("pendaftaran anggota baru", "a new member's registration"))
+        raise WalletProofOtherMember(named=proof.member, target_id=target[0],
+                                     target_en=target[1])
+
+
+def consume_challenge(session: Session, *, message: str, signature: str, purpose: str,
+                      settings: Settings, member: int | None = None) -> str:
+    """Returns the proven address; the challenge is deleted, so it cannot be used again.
+    `member` is the member the proof is used for (None: a registration): a proof naming
+    another member is refused."""
+    proof = verify_challenge(session, message=message, signature=signature, purpose=purpose,
+                             settings=settings, lock=True)
+    check_member(proof, member)
+    session.execute(delete(WalletChallenge).where(WalletChallenge.nonce == proof.nonce))
     session.flush()
-    return challenge.address
+    return proof.address
