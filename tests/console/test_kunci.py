@@ -1,6 +1,8 @@
-"""Ganti kunci (HP hilang) in the console: staff propose the new wallet after checking the
-member's identity, a different pengurus approves in the list, pengawas changes nothing,
-and the replaced address hears `wallet_replaced` when it tries to sign in."""
+"""Ganti kunci (HP hilang) in the console: the member's new phone files a link code, staff
+propose the new wallet with that code after checking the member's identity (the address is
+proven by its signature, never typed), a different pengurus approves in the list, pengawas
+changes nothing, and the replaced address hears `wallet_replaced` when it tries to sign
+in."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from ksp.auth.models import Role
 from ksp.ledger.models import LogEntry
 from ksp.members.models import KeyReplacement, Member
 from tests.console.test_console import hidden, sign_in
+from tests.members.test_link_requests import file_request
 from tests.support.client import KspClient, new_wallet
 from tests.support.factories import anggota
 from tests.support.rows import counts
@@ -43,22 +46,27 @@ def test_propose_then_another_pengurus_approves(settings):
     assert form.status_code == 200 and f'id="old-wallet">{old.address}<' in form.text
     key = hidden(form.text, "kunci")
 
+    other = anggota(client, client.staff(Role.ADMIN, "admin-lain"), 2)
+    elsewhere = file_request(client, new_wallet(), other)["code"]
     before = counts(client)
     bad = http.post(f"/staff/anggota/{number}/kunci", data={
-        "csrf": csrf, "kunci": key, "new_wallet": "0x1234", "alasan": " "})
+        "csrf": csrf, "kunci": key, "code": "12", "alasan": " "})
     assert bad.status_code == 422
-    assert re.search(r'id="err-new_wallet"[^>]*>[^<]*alamat dompet tidak valid', bad.text)
+    assert re.search(r'id="err-code"[^>]*>Ketik kode 8 huruf/angka', bad.text)
     assert re.search(r'id="err-alasan"[^>]*>Alasan wajib diisi', bad.text)
     assert re.search(r'id="err-dicek"[^>]*>Centang setelah identitas', bad.text)
-    taken = http.post(f"/staff/anggota/{number}/kunci", data={
-        "csrf": csrf, "kunci": key, "new_wallet": old.address, "alasan": REASON,
-        "dicek": "ya"})
-    assert taken.status_code == 409
-    assert re.search(r'id="err-new_wallet"[^>]*>Alamat dompet ini sudah dipakai', taken.text)
+    unknown = http.post(f"/staff/anggota/{number}/kunci", data={
+        "csrf": csrf, "kunci": key, "code": "AAAA-BBBB", "alasan": REASON, "dicek": "ya"})
+    assert unknown.status_code == 404 and 'id="err-code"' in unknown.text
+    # A code filed for another member number is refused by the field.
+    wrong = http.post(f"/staff/anggota/{number}/kunci", data={
+        "csrf": csrf, "kunci": key, "code": elsewhere, "alasan": REASON, "dicek": "ya"})
+    assert wrong.status_code == 409 and 'id="err-code"' in wrong.text
     assert counts(client) == before and _proposals(client) == []
 
+    code = file_request(client, new, number)["code"]
     made = http.post(f"/staff/anggota/{number}/kunci", data={
-        "csrf": csrf, "kunci": key, "new_wallet": new.address.lower(), "alasan": REASON,
+        "csrf": csrf, "kunci": key, "code": code.lower().replace("-", ""), "alasan": REASON,
         "dicek": "ya"}, follow_redirects=False)
     assert made.status_code == 303 and made.headers["location"] == "/staff/kunci?diusulkan=1"
     [proposal] = _proposals(client)
@@ -113,9 +121,10 @@ def test_pengawas_sees_the_screens_but_cannot_propose_or_approve(settings):
     client = KspClient(settings)
     number = anggota(client, client.staff(Role.ADMIN), 1, wallet=new_wallet())
     csrf = sign_in(client, Role.ADMIN)
+    code = file_request(client, new_wallet(), number)["code"]
     made = client.http.post(f"/staff/anggota/{number}/kunci", data={
-        "csrf": csrf, "kunci": "k-prop-1", "new_wallet": new_wallet().address,
-        "alasan": REASON, "dicek": "ya"}, follow_redirects=False)
+        "csrf": csrf, "kunci": "k-prop-1", "code": code, "alasan": REASON, "dicek": "ya"},
+        follow_redirects=False)
     assert made.status_code == 303
     csrf = sign_in(client, Role.PENGAWAS)
     http = client.http
@@ -125,7 +134,8 @@ def test_pengawas_sees_the_screens_but_cannot_propose_or_approve(settings):
         assert "Usulkan ganti kunci <" not in page.text and "/setujui" not in page.text
     before = counts(client)
     for path, body in ((f"/staff/anggota/{number}/kunci",
-                        {"new_wallet": new_wallet().address, "alasan": REASON, "dicek": "ya"}),
+                        {"code": file_request(client, new_wallet(), number)["code"],
+                         "alasan": REASON, "dicek": "ya"}),
                        ("/staff/kunci/1/setujui", {})):
         reply = http.post(path, data=body | {"csrf": csrf, "kunci": "k-pengawas"})
         assert reply.status_code == 403 and "hanya boleh melihat" in reply.text, path

@@ -180,19 +180,23 @@ def test_bad_proofs_are_refused_on_the_phone_and_filed_nowhere(two):
     nobody = client.http.post(REQUESTS, json=link_proof(client, account, 999))
     assert nobody.status_code == 404 and nobody.json()["code"] == "unknown_member"
 
-    # A member who has a wallet, and a wallet that is someone else's.
+    # A member who has a wallet may file a code (a lost phone's new wallet, for a key
+    # replacement), but it cannot link a second wallet; a wallet that is someone else's.
     owner = new_wallet()
     linked = client.post(f"/api/v1/members/{first}/wallet", client.wallet_proof(owner), admin)
     assert linked.status_code == 200, linked.text
     again = client.http.post(REQUESTS, json=link_proof(client, new_wallet(), first))
-    assert again.status_code == 409 and again.json()["code"] == "wallet_already_linked"
+    assert again.status_code == 201, again.text
+    second_wallet = confirm(client, admin, first, again.json()["code"])
+    assert second_wallet.status_code == 409
+    assert second_wallet.json()["code"] == "wallet_already_linked"
     taken = client.http.post(REQUESTS, json=link_proof(client, owner, second))
     assert taken.status_code == 409 and taken.json()["code"] == "wallet_taken"
 
     login = client.http.post(CHALLENGES, json={"address": account.address,
                                                "purpose": "login", "member": first})
     assert login.status_code == 422
-    assert stored(client, LinkRequest) == 0
+    assert stored(client, LinkRequest) == 1  # only the lost-phone code, still open
 
 
 def test_filing_is_limited_per_client_ip_even_for_bad_proofs(settings, frozen):

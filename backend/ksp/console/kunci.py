@@ -1,7 +1,9 @@
-"""Ganti kunci (HP hilang): staff propose a member's new wallet address after checking their
-identity in person; a different pengurus approves it in the list of key replacements
-(maker-checker in ksp.members.keys). The approval ends the old address's sessions and the
-outbox moves the roll entry and the tokens on chain."""
+"""Ganti kunci (HP hilang): the member makes a wallet on the new phone and shows its link
+code (as when linking a first wallet); staff check their identity in person and propose
+the new wallet with that code, so the address is proven by its own signature and never
+typed. A different pengurus approves it in the list of key replacements (maker-checker in
+ksp.members.keys). The approval ends the old address's sessions and the outbox moves the
+roll entry and the tokens on chain."""
 
 from __future__ import annotations
 
@@ -25,24 +27,32 @@ from ksp.console.common import (
     new_key,
     page,
     refused,
+    settings_of,
     to_login,
     writer_for,
 )
 from ksp.core.errors import IdempotencyKeyReused, InvalidInput, KspError
-from ksp.members import keys, wallet
+from ksp.members import keys, link_requests
 from ksp.members import service as members
-from ksp.members.errors import UnknownMember, WalletTaken
+from ksp.members.errors import (
+    LinkCodeUnknown,
+    UnknownMember,
+    WalletProofInvalid,
+    WalletProofOtherMember,
+    WalletTaken,
+)
 from ksp.members.models import Member, MemberStatus
 
 router = APIRouter()
 # The service's own field names, to the form's.
-FORM_FIELD = {"address": "new_wallet", "alasan": "alasan"}
+FORM_FIELD = {"address": "code", "alasan": "alasan"}
+CODE_ERRORS = (LinkCodeUnknown, WalletProofInvalid, WalletProofOtherMember, WalletTaken)
 
 
 def _errors(exc: KspError) -> Errors:
     message = (exc.render_id(), exc.render_en())
-    if isinstance(exc, WalletTaken):
-        return {"new_wallet": message}
+    if isinstance(exc, CODE_ERRORS):
+        return {"code": message}
     if isinstance(exc, InvalidInput) and exc.details.get("field") in FORM_FIELD:
         return {FORM_FIELD[exc.details["field"]]: message}
     return error_at(exc)
@@ -79,7 +89,7 @@ def propose(request: Request, number: int, form: Form) -> Response:
     who = checked
     if not 1 <= number <= INT64_MAX:
         return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
-    values = {"new_wallet": form.get("new_wallet", "")[:100].strip(),
+    values = {"code": form.get("code", "")[:40].strip(),
               "alasan": form.get("alasan", "")[:400], "dicek": form.get("dicek", "")}
     key = form.get("kunci", "")
 
@@ -88,11 +98,11 @@ def propose(request: Request, number: int, form: Form) -> Response:
                           new_key() if fresh_key or not key else key)
 
     errors: Errors = {}
-    address = reason = ""
-    try:
-        address = wallet.checksum(values["new_wallet"])
-    except InvalidInput as exc:
-        errors["new_wallet"] = (exc.render_id(), exc.render_en())
+    reason = ""
+    code = link_requests.normalise(values["code"])
+    if code is None:
+        errors["code"] = ("Ketik kode 8 huruf/angka dari HP baru anggota (XXXX-XXXX).",
+                          "Type the 8-character code from the member's new phone (XXXX-XXXX).")
     try:
         reason = clean_text(values["alasan"])
         if len(reason) > keys.REASON_MAX_LENGTH:
@@ -111,13 +121,17 @@ def propose(request: Request, number: int, form: Form) -> Response:
         return again(422, {"_form": ("Formulir tidak lengkap; kirim lagi.",
                                      "The form is incomplete; submit again.")}, True)
 
+    settings = settings_of(request)
+
     def act(session: Session) -> tuple[int, Any, int | None]:
+        address = link_requests.take(session, typed=values["code"], member=number,
+                                     settings=settings)
         proposal = keys.propose(session, member_number=number, new_address=address,
                                 reason=reason, actor=who.actor, role=who.role.value)
         return 201, {"id": proposal.id, "member": number}, None
 
     try:
-        result = writer.run({"member": number, "new_wallet": address, "alasan": reason}, act)
+        result = writer.run({"member": number, "code": code, "alasan": reason}, act)
     except KspError as exc:
         return again(exc.status, _errors(exc), isinstance(exc, IdempotencyKeyReused))
     return RedirectResponse(f"/staff/kunci?diusulkan={result['id']}", status_code=303)

@@ -2,6 +2,9 @@
 a `link` challenge naming their member number and files it here under a short code; the
 teller types (or scans) the code, checks the member's KTP and confirms. Only then is the
 challenge used and the wallet linked, through the same service call as the API link.
+A member whose phone was lost files a code the same way from the new phone; staff then
+propose the key replacement with it (ksp.members.keys), so the new address is proven by
+its own signature, never typed.
 
 The proof is checked when it is filed, so a bad one is refused on the phone; the code
 lives as long as the challenge and is deleted when used."""
@@ -20,6 +23,7 @@ from ksp.core.settings import Settings
 from ksp.members import service, wallet
 from ksp.members.errors import (
     LinkCodeUnknown,
+    MemberNotActive,
     WalletAlreadyLinked,
     WalletProofInvalid,
     WalletTaken,
@@ -63,11 +67,11 @@ def create(session: Session, *, message: str, signature: str,
     if proof.member is None:
         raise WalletProofInvalid(reason_id="pesan tidak menyebut nomor anggota",
                                  reason_en="the message names no member number")
-    # Said on the phone, not only at the counter: a mistyped number, a member who already
-    # has a wallet (public on chain anyway), a wallet that is someone else's.
+    # Said on the phone, not only at the counter: a mistyped number, a wallet that is
+    # someone else's. A member who has a wallet may file one too: a lost phone's new wallet.
     member = service.get_member(session, proof.member)
-    if member.wallet_address is not None:
-        raise WalletAlreadyLinked(number=member.number)
+    if member.status is MemberStatus.KELUAR:
+        raise MemberNotActive(number=member.number, status=member.status.value)
     if session.scalars(select(Member.number)
                        .where(Member.wallet_address == proof.address)).first() is not None:
         raise WalletTaken()
@@ -109,20 +113,28 @@ def _proof_of(request: LinkRequest) -> wallet.Proof:
                         nonce=request.nonce, expires_at=request.expires_at)
 
 
-def complete(session: Session, *, typed: str, member: int, settings: Settings) -> int:
-    """The teller's confirmation: the challenge is used and the wallet linked (admitted on
-    chain and balances minted by service.link_wallet); the request is deleted. The seq of
-    the `anggota.dompet` entry."""
+def take(session: Session, *, typed: str, member: int, settings: Settings) -> str:
+    """Uses the request filed under `typed` for `member`: the challenge is consumed, the
+    request deleted; the proven wallet address."""
     request = open_request(session, typed, lock=True)
     wallet.check_member(_proof_of(request), member)
-    target = service.get_member(session, member, lock=True)
     address = wallet.consume_challenge(session, message=request.message,
                                        signature=request.signature, purpose="link",
                                        settings=settings, member=member)
-    seq = service.link_wallet(session, target, address)
     session.delete(request)
     session.flush()
-    return seq
+    return address
+
+
+def complete(session: Session, *, typed: str, member: int, settings: Settings) -> int:
+    """The teller's confirmation: the wallet linked (admitted on chain and balances minted
+    by service.link_wallet). The seq of the `anggota.dompet` entry."""
+    for_member(session, typed, member)  # an unknown or foreign code is said first
+    target = service.get_member(session, member, lock=True)
+    if target.wallet_address is not None:
+        raise WalletAlreadyLinked(number=member)
+    return service.link_wallet(session, target, take(session, typed=typed, member=member,
+                                                     settings=settings))
 
 
 def link_status(session: Session, address: str) -> int | None:

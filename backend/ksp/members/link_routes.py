@@ -22,6 +22,7 @@ from ksp.core.db import transaction
 from ksp.members import link_requests, service
 from ksp.members.errors import (
     LinkCodeUnknown,
+    MemberNotActive,
     UnknownMember,
     WalletAlreadyLinked,
     WalletProofInvalid,
@@ -68,7 +69,7 @@ def _out(request: Any) -> dict[str, Any]:
 
 
 @router.post("/wallet/link-requests", status_code=201, response_model=LinkRequestOut,
-             responses=error_responses(WalletProofInvalid, UnknownMember, WalletAlreadyLinked,
+             responses=error_responses(WalletProofInvalid, UnknownMember, MemberNotActive,
                                        WalletTaken, TooManyChallenges))
 def file_link_request(body: WalletProof, request: Request, factory: FactoryDep,
                       settings: SettingsDep) -> Any:

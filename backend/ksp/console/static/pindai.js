@@ -1,10 +1,10 @@
-// Hubungkan dompet: fills the code field from the member's QR (KSP-LINK:1:<member>:<CODE>),
-// read with jsQR from the camera or, on tablets without a usable camera stream, from a
-// photo. Nothing is sent until the teller presses "Periksa".
+// Fills a form's code field from the member's QR (KSP-LINK:1:<member>:<CODE>), read with
+// jsQR from the camera or, on tablets without a usable camera stream, from a photo: linking
+// a wallet, and replacing the key of a lost phone. Nothing is sent until the teller submits.
 (() => {
-  const form = document.getElementById("f-dompet");
+  const form = document.querySelector("form[data-scan-member]");
   if (!form || typeof window.jsQR !== "function") return;
-  const member = form.dataset.member;
+  const member = form.dataset.scanMember;
   const code = document.getElementById("code");
   const video = document.getElementById("scan-video");
   const stop = document.getElementById("scan-stop");
