@@ -8,6 +8,7 @@ import {
   checkPasswords, createWallet, forgetStored, injectedSigner, openStored, parseSecret,
   saveEncrypted, storedKeystore,
 } from '../lib/keystore.js';
+import { receiptSessionChanged, setupReceipt } from './struk.js';
 import { addressElement, render, renderMessages, scrollToError } from './view.js';
 
 // Chain reads and proofs are not needed to draw the sign-in screen: fetched on first use,
@@ -124,6 +125,7 @@ function onSignIn() {
     say('signing');
     S.session = await signInWithWallet(S.signer, S.address);
     sessionStorage.setItem(SESSION, JSON.stringify(S.session));
+    receiptSessionChanged(S, draw);
     await refresh();
   });
 }
@@ -132,6 +134,7 @@ function signOut() {
   sessionStorage.removeItem(SESSION);
   S.session = null; S.data = null; S.chain = null; S.status = null; S.checks = {};
   chainReads += 1;
+  receiptSessionChanged(S, draw);
   draw();
 }
 
@@ -166,36 +169,55 @@ async function copyAddress() {
 
 // --- the ledger and the chain, always refreshed together ------------------------------
 // Reading only the chain again would compare new tokens with an old ledger figure and
-// blame the chain; so every refresh reads the ledger first, then the chain.
-async function refresh() {
-  const { token, member } = S.session;
-  say('loading');
+// blame the chain. So every refresh reads the ledger, then the chain (never before the
+// ledger: the ledger's pending_on_chain must not be newer than the tokens it explains), and
+// shows the two pairs together. Only the first read shows the ledger before the chain.
+const REFRESH_EVERY_MS = 30_000;  // while the page is visible
+
+async function refresh({ quiet = false } = {}) {
+  const session = S.session;
+  const read = ++chainReads;
+  if (!quiet) say('loading');
+  const chainReady = chainPrepared();  // config and code, fetched while the ledger is read
+  let data;
   try {
-    S.data = await memberLedger(member, token);
-    say(null);
+    data = await memberLedger(session.member, session.token);
   } catch (e) {
-    if (e.status === 401) { signOut(); throw { key: 'errExpired' }; }
+    if (e.status === 401 && S.session === session) { signOut(); throw { key: 'errExpired' }; }
     throw e;
   }
-  draw();
-  checkChain();  // not awaited: the ledger never waits for the chain
+  if (S.session !== session || read !== chainReads) return;
+  if (!quiet) say(null);
+  if (!S.data) {
+    S.data = data;
+    S.chain = { state: 'checking' };
+    draw();
+  }
+  readChainThenShow(session, read, data, chainReady);  // not awaited: buttons stay usable
 }
 
-async function checkChain() {
-  if (!S.session || !S.data) return;
-  const read = ++chainReads;
-  S.chain = { state: 'checking' };
-  draw();
+function chainPrepared() {
+  return Promise.all([chainConfig(), chainModule()]).catch(() => null);
+}
+
+async function readChainThenShow(session, read, data, chainReady) {
   let result;
   try {
-    const { readSavingsTokens } = await chainModule();
-    result = await readSavingsTokens(await chainConfig(), S.session.address);
+    const ready = await chainReady;
+    result = ready ? await ready[1].readSavingsTokens(ready[0], session.address)
+      : { state: 'down' };
   } catch {
     result = { state: 'down' };
   }
-  if (read !== chainReads) return;  // a newer refresh or a sign-out came meanwhile
+  if (S.session !== session || read !== chainReads) return;  // newer refresh or sign-out
+  S.data = data;
   S.chain = result;
   draw();
+}
+
+function refreshQuietly() {
+  if (document.visibilityState !== 'visible' || !S.session || S.busy) return;
+  refresh({ quiet: true }).catch((e) => { if (e && e.key === 'errExpired') fail(e); });
 }
 
 // --- "Periksa entri saya": the entry is in a log whose root is on chain ------------------
@@ -238,7 +260,7 @@ async function checkEntry(seq) {
 }
 
 function refreshWhenSeenAgain() {
-  if (document.visibilityState === 'visible' && S.session && !S.busy) guarded(refresh, false);
+  refreshQuietly();
 }
 
 // --- start --------------------------------------------------------------------------------
@@ -267,10 +289,12 @@ for (const b of document.querySelectorAll('[data-lang]')) {
   b.addEventListener('click', () => setLang(b.dataset.lang));
 }
 document.addEventListener('visibilitychange', refreshWhenSeenAgain);
+setInterval(refreshQuietly, REFRESH_EVERY_MS);
 if (window.ethereum && window.ethereum.on) {
   window.ethereum.on('accountsChanged', () => { if (S.injected) { lock(); signOut(); } });
 }
 
+setupReceipt(S, draw);
 draw();
 performance.mark('ksp-usable');  // the page answers taps now (bench/bench_page_load.py)
 document.documentElement.dataset.ready = '1';
