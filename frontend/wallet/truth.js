@@ -52,7 +52,8 @@ export function syncSentence(S) {
   const truth = compare(S.data && S.data.savings, S.chain);
   if (truth.state === 'match') return { cls: 'ok', text: t('syncMatch') };
   if (truth.state === 'waiting') {
-    const a = Object.entries(truth.behind).map(([j, gap]) => `${signed(gap)} (${t(j)})`).join(', ');
+    const a = Object.entries(truth.behind)
+      .map(([j, gap]) => t('behindIn', { a: signed(gap), j: t(j) })).join(', ');
     return { cls: 'wait', text: truth.entries === 1 ? t('syncWaiting1', { a })
       : t('syncWaiting', { a, n: truth.entries }) };
   }
