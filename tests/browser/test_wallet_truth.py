@@ -15,9 +15,11 @@ from urllib.parse import quote
 
 import pytest
 import segno
+from eth_account import Account
 
 from ksp.anchoring.job import AnchorJob
 from ksp.api.app import create_app
+from ksp.auth.models import Role
 from ksp.chain.runtime import ChainRuntime
 from ksp.chain.worker import OutboxWorker
 from ksp.core.settings import PROJECT_ROOT, Settings
@@ -31,6 +33,8 @@ from tests.browser.test_wallet_page import (
     serve,
     teller_deposit,
 )
+from tests.support.client import KspClient
+from tests.support.factories import anggota, deposit
 
 pytestmark = pytest.mark.browser
 
@@ -129,9 +133,14 @@ def test_a_signed_receipt_verifies_then_shows_its_anchor_and_a_tampered_one_fail
     account, number = enrol_member(chain_settings)
     app = create_app(chain_settings, runtime)
     teller_deposit(chain_settings, number, "sukarela", 50_000)
+    client = KspClient(chain_settings)
+    admin = client.staff(Role.ADMIN, "kasir-lain")
+    other = anggota(client, admin, 2, wallet=Account.create(), tanggal=None)
     with app.state.sessionmaker() as session:
         seq = savings.statement(session, member_number=number)[-1].seq
         text = signed_receipt(session, runtime, seq, number).qr_text
+        other_seq = savings.statement(session, member_number=other)[-1].seq
+        other_text = signed_receipt(session, runtime, other_seq, other).qr_text
     assert f":{seq}:{number}:50000:" in text
     minutes = chain_settings.anchor_every_minutes
 
@@ -172,6 +181,15 @@ def test_a_signed_receipt_verifies_then_shows_its_anchor_and_a_tampered_one_fail
             "✗ Tanda tangan tidak cocok: struk ini diubah atau bukan dari koperasi.")
         expect(result).not_to_contain_text("✓")
 
+        # Another member's receipt: genuine, but not this member's; their entry stays theirs.
+        page.get_by_label("Teks struk (KSP-RECEIPT:…)").fill(other_text)
+        check.click()
+        expect(result).to_contain_text(
+            f"⚠ Struk ini untuk anggota no. {other}, bukan Anda (no. {number}).")
+        expect(result).to_contain_text(
+            "Entri ini bukan entri Anda, jadi tidak bisa diperiksa dari dompet ini.")
+        expect(result).to_contain_text("✓ Tanda tangan server sah.")
+
         # Not a receipt at all.
         page.get_by_label("Teks struk (KSP-RECEIPT:…)").fill("KSP-RECEIPT:1:halo")
         check.click()
@@ -196,5 +214,31 @@ def test_a_signed_receipt_verifies_then_shows_its_anchor_and_a_tampered_one_fail
         expect(result).to_contain_text("✓ Tanda tangan server sah.")
         expect(page.locator("#s-text")).to_have_value(text)
         assert re.search(r"Masuk untuk memeriksa", result.inner_text())
+        assert crashes == []
+        context.close()
+
+
+def test_a_backdated_deposit_sits_at_its_date_in_the_statement(
+        browser: Any, settings: Settings) -> None:  # noqa: F811 - fixture
+    from playwright.sync_api import expect
+
+    client = KspClient(settings)
+    admin = client.staff(Role.ADMIN)
+    account = Account.create()
+    number = anggota(client, admin, 1, wallet=account)  # pokok 100.000 on 2025-01-10
+    deposit(client, admin, number, "sukarela", 30_000)  # today
+    deposit(client, admin, number, "sukarela", 50_000, "2025-03-01")  # typed last
+    with serve(create_app(settings)) as base:
+        context, page, crashes = open_page(browser, base)
+        sign_in(page, account.key.hex())
+        lines = page.locator("#lines li")
+        expect(lines).to_have_count(3)
+        expect(lines.nth(0)).to_contain_text("+Rp 30.000")  # newest date first
+        expect(lines.nth(0)).to_contain_text("Saldo Rp 80.000")
+        expect(lines.nth(1).locator(".date")).to_have_text("01/03/2025")
+        expect(lines.nth(1)).to_contain_text("+Rp 50.000")
+        expect(lines.nth(1)).to_contain_text("Saldo Rp 50.000")
+        expect(lines.nth(2).locator(".date")).to_have_text("10/01/2025")
+        expect(lines.nth(2)).to_contain_text("+Rp 100.000")
         assert crashes == []
         context.close()
