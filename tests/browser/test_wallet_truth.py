@@ -9,6 +9,7 @@ signed receipt pasted, linked or photographed is verified on the phone: ✓ sign
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -56,6 +57,22 @@ def open_page(browser: Any, base: str, path: str = "/",  # noqa: F811 - fixture
         page.clock.install()  # time still flows; fast_forward jumps over the 30 s wait
     page.goto(base + path)
     return context, page, crashes
+
+
+@pytest.fixture(autouse=True)
+def patient_expect() -> Iterator[None]:
+    """Sign-in, refreshes and chain reads on a busy test machine can take longer than
+    expect's default 5 s; the figures awaited are still exact."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    yield
+    expect.set_options(timeout=5_000)
+
+
+def vendor_loaded(page: Any) -> list[str]:
+    return page.evaluate("""() => performance.getEntriesByType('resource')
+        .map((r) => new URL(r.name).pathname).filter((p) => p.startsWith('/vendor/'))""")
 
 
 def sign_in(page: Any, key: str) -> None:
@@ -148,6 +165,8 @@ def test_a_signed_receipt_verifies_then_shows_its_anchor_and_a_tampered_one_fail
         context, page, crashes = open_page(browser, base)
         result = page.locator("#struk-result")
         check = page.get_by_role("button", name="Periksa struk")
+        expect(page.locator("html")).to_have_attribute("data-ready", "1")
+        assert vendor_loaded(page) == []  # neither ethers nor jsQR at page load
 
         # Not signed in: the signature is checked, the entry waits for a sign-in.
         page.get_by_label("Teks struk (KSP-RECEIPT:…)").fill(text)
@@ -201,6 +220,7 @@ def test_a_signed_receipt_verifies_then_shows_its_anchor_and_a_tampered_one_fail
         page.set_input_files("#s-photo", str(photo))
         expect(page.locator("#s-text")).to_have_value(text)
         expect(result).to_contain_text(f"blok {anchored.block}")
+        assert "/vendor/jsQR.js" in vendor_loaded(page)
 
         page.get_by_role("button", name="EN", exact=True).click()
         expect(result).to_contain_text("✓ The server's signature is valid.")
