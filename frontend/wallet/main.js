@@ -186,8 +186,8 @@ async function refresh({ quiet = false } = {}) {
     if (e.status === 401 && S.session === session) { signOut(); throw { key: 'errExpired' }; }
     throw e;
   }
-  if (S.session !== session || read !== chainReads) return;
   if (!quiet) say(null);
+  if (S.session !== session || read !== chainReads) return;  // a newer refresh shows its own
   if (!S.data) {
     S.data = data;
     S.chain = { state: 'checking' };
