@@ -8,13 +8,15 @@ import {
   checkPasswords, createWallet, forgetStored, injectedSigner, openStored, parseSecret,
   saveEncrypted, storedKeystore,
 } from '../lib/keystore.js';
-import { receiptSessionChanged, setupReceipt } from './struk.js';
 import { addressElement, render, renderMessages, scrollToError } from './view.js';
 
 // Chain reads and proofs are not needed to draw the sign-in screen: fetched on first use,
 // so a slow phone connection carries fewer files before the page answers.
 const chainModule = () => import('../lib/chain.js');
 const proofModule = () => import('../lib/proof.js');
+// "Periksa struk" too: its code (and jsQR, ethers) come when the member first uses it.
+let receiptUi = null;
+const receiptModule = () => import('./struk.js').then((m) => { receiptUi = m; return m; });
 
 const SESSION = 'ksp.session';  // sessionStorage: {token, member, address}
 
@@ -39,7 +41,7 @@ const S = {
 let chainReads = 0;    // only the latest chain read may draw its result
 
 const $ = (id) => document.getElementById(id);
-const draw = () => render(S);
+const draw = () => { render(S); if (receiptUi) receiptUi.renderReceipt(S); };
 
 // --- feedback -------------------------------------------------------------------------
 function say(key, vars) { S.status = key ? { key, vars } : null; renderMessages(S); }
@@ -125,7 +127,7 @@ function onSignIn() {
     say('signing');
     S.session = await signInWithWallet(S.signer, S.address);
     sessionStorage.setItem(SESSION, JSON.stringify(S.session));
-    receiptSessionChanged(S, draw);
+    if (receiptUi) receiptUi.receiptSessionChanged(S, draw);
     await refresh();
   });
 }
@@ -134,7 +136,7 @@ function signOut() {
   sessionStorage.removeItem(SESSION);
   S.session = null; S.data = null; S.chain = null; S.status = null; S.checks = {};
   chainReads += 1;
-  receiptSessionChanged(S, draw);
+  if (receiptUi) receiptUi.receiptSessionChanged(S, draw);
   draw();
 }
 
@@ -294,9 +296,23 @@ if (window.ethereum && window.ethereum.on) {
   window.ethereum.on('accountsChanged', () => { if (S.injected) { lock(); signOut(); } });
 }
 
-setupReceipt(S, draw);
+const withReceiptUi = (act) => receiptModule().then(act, () => fail({ key: 'errNetwork' }));
+$('f-struk').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  withReceiptUi((m) => m.checkText(S, draw, $('s-text').value));
+});
+$('s-photo').addEventListener('change', () => {
+  const file = $('s-photo').files && $('s-photo').files[0];
+  $('s-photo').value = '';
+  if (file) withReceiptUi((m) => m.checkPhoto(S, draw, file));
+});
+const receiptLink = () => {
+  if (/(^#|&)struk=/.test(window.location.hash)) withReceiptUi((m) => m.checkLink(S, draw));
+};
+window.addEventListener('hashchange', receiptLink);
 draw();
 performance.mark('ksp-usable');  // the page answers taps now (bench/bench_page_load.py)
 document.documentElement.dataset.ready = '1';
+receiptLink();
 if (S.session) guarded(refresh, false);
 else if (storedKeystore()) loadEthers().then(draw, () => {});  // checksummed address, soon

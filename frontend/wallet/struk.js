@@ -159,38 +159,32 @@ export function renderReceipt(S) {
   list.hidden = !list.childElementCount;
 }
 
-// The section's events; `draw` redraws the page. A #struk= link is checked at once.
-export function setupReceipt(S, draw) {
-  const form = $('f-struk');
-  const photo = $('s-photo');
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    check(S, draw, form.text.value);
-  });
-  photo.addEventListener('change', async () => {
-    const file = photo.files && photo.files[0];
-    if (!file) return;
-    const mine = ++checks;
-    Object.assign(R, { state: 'reading', receipt: null, signature: null, member: null,
-                       entry: null, error: null });
-    draw();
-    let text = null;
-    try { text = await decodePhoto(file); } catch { text = null; }
-    photo.value = '';
-    if (mine !== checks) return;
-    if (!text) { Object.assign(R, { state: 'noqr' }); draw(); return; }
-    form.text.value = text;
-    check(S, draw, text);
-  });
-  const fromLink = () => {
-    const text = receiptFromHash(window.location.hash);
-    if (!text) return;
-    form.text.value = text;
-    $('struk').scrollIntoView({ block: 'start' });
-    check(S, draw, text);
-  };
-  window.addEventListener('hashchange', fromLink);
-  fromLink();
+// The section's actions; main.js loads this module when the member first uses the section
+// (or opens a #struk= link), so the page's first load carries none of it.
+export function checkText(S, draw, text) {
+  return check(S, draw, text);
+}
+
+export async function checkPhoto(S, draw, file) {
+  const mine = ++checks;
+  Object.assign(R, { state: 'reading', receipt: null, signature: null, member: null,
+                     entry: null, error: null });
+  draw();
+  let text = null;
+  try { text = await decodePhoto(file); } catch { text = null; }
+  if (mine !== checks) return;
+  if (!text) { Object.assign(R, { state: 'noqr' }); draw(); return; }
+  $('s-text').value = text;
+  await check(S, draw, text);
+}
+
+// /wallet#struk=<url-encoded text>: the text is put in the field and checked at once.
+export function checkLink(S, draw) {
+  const text = receiptFromHash(window.location.hash);
+  if (!text) return;
+  $('s-text').value = text;
+  $('struk').scrollIntoView({ block: 'start' });
+  check(S, draw, text);
 }
 
 // After sign-in or sign-out, a receipt already shown is checked again for this member.

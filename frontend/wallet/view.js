@@ -3,7 +3,6 @@ import { rupiah, ddmmyyyy } from '../lib/format.js';
 import { has, translate } from '../lib/i18n.js';
 import { storedKeystore } from '../lib/keystore.js';
 import { byDateNewestFirst } from './statement.js';
-import { renderReceipt } from './struk.js';
 import { chainFigure, syncSentence } from './truth.js';
 
 const $ = (id) => document.getElementById(id);
@@ -161,7 +160,6 @@ export function render(S) {
   renderMessages(S);
   renderWallet(S);
   renderSavings(S);
-  renderReceipt(S);
 }
 
 export function scrollToError() {
