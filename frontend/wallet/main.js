@@ -16,6 +16,9 @@ import { addressElement, render, renderMessages, scrollToError } from './view.js
 // so a slow phone connection carries fewer files before the page answers.
 const chainModule = () => import('../lib/chain.js');
 const proofModule = () => import('../lib/proof.js');
+// "Periksa struk" too: its code (and jsQR, ethers) come when the member first uses it.
+let receiptUi = null;
+const receiptModule = () => import('./struk.js').then((m) => { receiptUi = m; return m; });
 
 const SESSION = 'ksp.session';  // sessionStorage: {token, member, address}
 
@@ -44,7 +47,7 @@ let polling = null;
 let chainReads = 0;    // only the latest chain read may draw its result
 
 const $ = (id) => document.getElementById(id);
-const draw = () => render(S);
+const draw = () => { render(S); if (receiptUi) receiptUi.renderReceipt(S); };
 
 // --- feedback -------------------------------------------------------------------------
 function say(key, vars) { S.status = key ? { key, vars } : null; renderMessages(S); }
@@ -204,6 +207,7 @@ function onSignIn() {
     say('signing');
     S.session = await signInWithWallet(S.signer, S.address);
     sessionStorage.setItem(SESSION, JSON.stringify(S.session));
+    if (receiptUi) receiptUi.receiptSessionChanged(S, draw);
     await refresh();
   });
 }
@@ -212,6 +216,7 @@ function signOut() {
   sessionStorage.removeItem(SESSION);
   S.session = null; S.data = null; S.chain = null; S.status = null; S.checks = {};
   chainReads += 1;
+  if (receiptUi) receiptUi.receiptSessionChanged(S, draw);
   draw();
 }
 
@@ -247,39 +252,58 @@ async function copyAddress() {
 
 // --- the ledger and the chain, always refreshed together ------------------------------
 // Reading only the chain again would compare new tokens with an old ledger figure and
-// blame the chain; so every refresh reads the ledger first, then the chain.
-async function refresh() {
-  const { token, member } = S.session;
-  say('loading');
+// blame the chain. So every refresh reads the ledger, then the chain (never before the
+// ledger: the ledger's pending_on_chain must not be newer than the tokens it explains), and
+// shows the two pairs together. Only the first read shows the ledger before the chain.
+const REFRESH_EVERY_MS = 30_000;  // while the page is visible
+
+async function refresh({ quiet = false } = {}) {
+  const session = S.session;
+  const read = ++chainReads;
+  if (!quiet) say('loading');
+  const chainReady = chainPrepared();  // config and code, fetched while the ledger is read
+  let data;
   try {
-    S.data = await memberLedger(member, token);
-    say(null);
+    data = await memberLedger(session.member, session.token);
   } catch (e) {
-    if (e.status === 401) {
+    if (e.status === 401 && S.session === session) {
       signOut();
       throw e.code === 'wallet_replaced' ? e : { key: 'errExpired' };
     }
     throw e;
   }
-  draw();
-  checkChain();  // not awaited: the ledger never waits for the chain
+  if (!quiet) say(null);
+  if (S.session !== session || read !== chainReads) return;  // a newer refresh shows its own
+  if (!S.data) {
+    S.data = data;
+    S.chain = { state: 'checking' };
+    draw();
+  }
+  readChainThenShow(session, read, data, chainReady);  // not awaited: buttons stay usable
 }
 
-async function checkChain() {
-  if (!S.session || !S.data) return;
-  const read = ++chainReads;
-  S.chain = { state: 'checking' };
-  draw();
+function chainPrepared() {
+  return Promise.all([chainConfig(), chainModule()]).catch(() => null);
+}
+
+async function readChainThenShow(session, read, data, chainReady) {
   let result;
   try {
-    const { readSavingsTokens } = await chainModule();
-    result = await readSavingsTokens(await chainConfig(), S.session.address);
+    const ready = await chainReady;
+    result = ready ? await ready[1].readSavingsTokens(ready[0], session.address)
+      : { state: 'down' };
   } catch {
     result = { state: 'down' };
   }
-  if (read !== chainReads) return;  // a newer refresh or a sign-out came meanwhile
+  if (S.session !== session || read !== chainReads) return;  // newer refresh or sign-out
+  S.data = data;
   S.chain = result;
   draw();
+}
+
+function refreshQuietly() {
+  if (document.visibilityState !== 'visible' || !S.session || S.busy) return;
+  refresh({ quiet: true }).catch((e) => { if (e && e.key === 'errExpired') fail(e); });
 }
 
 // --- "Periksa entri saya": the entry is in a log whose root is on chain ------------------
@@ -322,7 +346,7 @@ async function checkEntry(seq) {
 }
 
 function refreshWhenSeenAgain() {
-  if (document.visibilityState === 'visible' && S.session && !S.busy) guarded(refresh, false);
+  refreshQuietly();
 }
 
 // --- start --------------------------------------------------------------------------------
@@ -353,12 +377,28 @@ for (const b of document.querySelectorAll('[data-lang]')) {
   b.addEventListener('click', () => setLang(b.dataset.lang));
 }
 document.addEventListener('visibilitychange', refreshWhenSeenAgain);
+setInterval(refreshQuietly, REFRESH_EVERY_MS);
 if (window.ethereum && window.ethereum.on) {
   window.ethereum.on('accountsChanged', () => { if (S.injected) { lock(); signOut(); } });
 }
 
+const withReceiptUi = (act) => receiptModule().then(act, () => fail({ key: 'errNetwork' }));
+$('f-struk').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  withReceiptUi((m) => m.checkText(S, draw, $('s-text').value));
+});
+$('s-photo').addEventListener('change', () => {
+  const file = $('s-photo').files && $('s-photo').files[0];
+  $('s-photo').value = '';
+  if (file) withReceiptUi((m) => m.checkPhoto(S, draw, file));
+});
+const receiptLink = () => {
+  if (/(^#|&)struk=/.test(window.location.hash)) withReceiptUi((m) => m.checkLink(S, draw));
+};
+window.addEventListener('hashchange', receiptLink);
 draw();
 performance.mark('ksp-usable');  // the page answers taps now (bench/bench_page_load.py)
 document.documentElement.dataset.ready = '1';
+receiptLink();
 if (S.session) guarded(refresh, false);
 else if (storedKeystore()) loadEthers().then(draw, () => {});  // checksummed address, soon

@@ -3,6 +3,7 @@ import { rupiah, ddmmyyyy } from '../lib/format.js';
 import { has, translate } from '../lib/i18n.js';
 import { storedKeystore } from '../lib/keystore.js';
 import { byDateNewestFirst } from './statement.js';
+import { chainFigure, syncSentence } from './truth.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -65,16 +66,14 @@ function renderLink(S) {
   $('link-for').textContent = t('linkFor', { n: l.member, t: hhmm });
 }
 
-function chainLine(S, jenis, ledger) {
-  const t = (key, vars) => translate(S.lang, key, vars);
-  const c = S.chain;
-  if (!c || c.state !== 'ok' || !(jenis in c.balances)) return null;
-  const onchain = c.balances[jenis];
-  const equal = onchain === BigInt(ledger);
-  return h('span', { class: 'chainline ' + (equal ? 'ok' : 'wait'), id: `chain-${jenis}` },
-    t('onchain', { a: rupiah(onchain) }), ' ',
-    equal ? h('span', { role: 'img', 'aria-label': t('matchLabel'), title: t('matchLabel') }, t('match'))
-      : `· ${t('waiting')}`);
+function chainLine(S, jenis) {
+  const figure = chainFigure(S, jenis);
+  if (!figure) return null;
+  const t = (key) => translate(S.lang, key);
+  const [first, space, last] = figure.text;
+  return h('span', { class: 'chainline ' + figure.cls, id: `chain-${jenis}` }, first, space,
+    figure.matches ? h('span', { role: 'img', 'aria-label': t('matchLabel'), title: t('matchLabel') }, last)
+      : last);
 }
 
 function chainStatusText(S) {
@@ -141,7 +140,7 @@ function renderSavings(S) {
   $('balances').replaceChildren(...Object.keys(b).map((j) => h('li', null,
     h('div', { class: 'row' }, h('span', null, t(j)),
       h('span', { class: 'amt', id: `bal-${j}` }, rupiah(b[j] || 0))),
-    chainLine(S, j, b[j] || 0))));
+    chainLine(S, j))));
   $('total').replaceChildren(h('span', null, t('total')),
     h('span', { id: 'bal-total' }, rupiah(d.savings.total || 0)));
   const a = d.arrears;
@@ -154,6 +153,10 @@ function renderSavings(S) {
   const status = $('chain-status');
   status.className = 'chain-status' + (c && c.state !== 'ok' && c.state !== 'checking' ? ' down' : '');
   status.textContent = chainStatusText(S);
+  const sync = syncSentence(S);
+  $('sync').hidden = !sync;
+  $('sync').className = 'sync' + (sync ? ' ' + sync.cls : '');
+  $('sync').textContent = sync ? sync.text : '';
   $('recheck').hidden = !c || c.state === 'checking';
 
   const lines = byDateNewestFirst(d.statement.lines || []);

@@ -1,4 +1,4 @@
-"""The routes behind the wallet page, without a browser: the page, its modules, ethers."""
+"""The routes behind the wallet page, without a browser: the page, its modules, ethers, jsQR."""
 
 from __future__ import annotations
 
@@ -59,3 +59,23 @@ def test_missing_ethers_is_a_json_404(client, monkeypatch, tmp_path):
     monkeypatch.setattr(pages, "ETHERS_PATH", tmp_path / "nope.js")
     reply = client.get("/vendor/ethers.umd.min.js")
     assert reply.status_code == 404 and reply.json()["code"] == "not_found"
+
+
+def test_jsqr_is_served_gzipped_and_cacheable(client):
+    if not pages.JSQR_PATH.is_file():
+        pytest.skip("SKIPPED LOUDLY: node_modules/jsqr missing (run npm ci)")
+    plain = pages.JSQR_PATH.read_bytes()
+    reply = client.get("/vendor/jsQR.js", headers={"Accept-Encoding": "gzip"})
+    assert reply.status_code == 200
+    assert reply.headers["content-encoding"] == "gzip"
+    assert reply.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert reply.content == plain
+    again = client.get("/vendor/jsQR.js", headers={"If-None-Match": reply.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_missing_jsqr_is_a_json_404(client, monkeypatch, tmp_path):
+    monkeypatch.setattr(pages, "JSQR_PATH", tmp_path / "nope.js")
+    reply = client.get("/vendor/jsQR.js")
+    assert reply.status_code == 404 and reply.json()["code"] == "not_found"
+    assert reply.json()["details"]["path"] == "node_modules/jsqr/dist/nope.js"

@@ -165,8 +165,9 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
         # the outbox worker mirrored them, "waiting for sync" before.
         chain_texts = (("pokok", "Token Rp 100.000 ✓"), ("wajib", "Token Rp 0 ✓"),
                        ("sukarela", "Token Rp 250.000 ✓")) if mirrored else (
-                      ("pokok", "Token Rp 0 · menunggu sinkronisasi"), ("wajib", "Token Rp 0 ✓"),
-                      ("sukarela", "Token Rp 0 · menunggu sinkronisasi"))
+                      ("pokok", "Token Rp 0 · menunggu sinkronisasi (kurang Rp 100.000)"),
+                      ("wajib", "Token Rp 0 ✓"),
+                      ("sukarela", "Token Rp 0 · menunggu sinkronisasi (kurang Rp 250.000)"))
         for jenis, text in chain_texts:
             expect(page.locator(f"#chain-{jenis}")).to_have_text(text)
         token = runtime.deployment["contracts"]["SavingsToken"]["address"]
@@ -189,7 +190,8 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
         expect(page.get_by_role("heading", name="Savings history")).to_be_visible()
         expect(page.locator("#h-loans + p")).to_contain_text("Not available yet")
         expect(page.locator("#chain-sukarela")).to_have_text(
-            "Token Rp 250.000 ✓" if mirrored else "Token Rp 0 · waiting for sync")
+            "Token Rp 250.000 ✓" if mirrored
+            else "Token Rp 0 · waiting for sync (Rp 250.000 behind)")
         page.screenshot(path=str(SCREENSHOT.with_name("wallet-page-en.png")), full_page=True)
 
         # A reload keeps the language (localStorage) and the session (this tab only).
@@ -205,11 +207,13 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
         expect(page.locator("#bal-sukarela")).to_have_text("Rp 300.000")
         expect(page.locator("#bal-total")).to_have_text("Rp 400.000")
         expect(page.locator("#chain-sukarela")).to_have_text(
-            "Token Rp 300.000 ✓" if mirrored else "Token Rp 0 · waiting for sync")
+            "Token Rp 300.000 ✓" if mirrored
+            else "Token Rp 0 · waiting for sync (Rp 300.000 behind)")
         expect(page.locator("#lines li").nth(0)).to_contain_text("+Rp 50.000")
 
         # The token ids are the server's (chain config), not the page's own: swapping two
-        # ids there swaps what the page reads from the chain.
+        # ids there swaps what the page reads from the chain. Nothing is on its way to the
+        # chain, so the difference is a mismatch, never "waiting for sync".
         def swap_pokok_and_sukarela(route: Any) -> None:
             reply = route.fetch()
             body = reply.json()
@@ -221,10 +225,13 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
             page.route("**/api/v1/chain/config", swap_pokok_and_sukarela)
             page.get_by_role("button", name="Check again").click()
             expect(page.locator("#chain-pokok")).to_have_text(
-                "Token Rp 300.000 · waiting for sync")
+                "Token Rp 300.000 · ✗ does not match")
             expect(page.locator("#chain-sukarela")).to_have_text(
-                "Token Rp 100.000 · waiting for sync")
+                "Token Rp 100.000 · ✗ does not match")
             expect(page.locator("#chain-wajib")).to_have_text("Token Rp 0 ✓")
+            expect(page.locator("#sync")).to_have_text(
+                "✗ The token balances do NOT match the ledger, and no entry is waiting. "
+                "Report it to the cooperative's supervisors.")
         assert crashes == []
         context.close()
 

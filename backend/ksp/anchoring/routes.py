@@ -75,6 +75,15 @@ class EntryProof(BaseModel):
     anchor: AnchorRef
 
 
+class EntryOut(BaseModel):
+    """One log entry as hashed: anyone holding it can recompute leaf_hash (a receipt names
+    the leaf hash, and the entry may not be anchored yet)."""
+
+    seq: int
+    leaf_hash: str
+    payload: str = Field(description="The log entry exactly as hashed (canonical JSON)")
+
+
 class AnchorOut(BaseModel):
     index: int | None
     tree_size: int
@@ -94,10 +103,8 @@ class AnchorList(BaseModel):
     offset: int
 
 
-@router.get("/log/entries/{seq}/proof", response_model=EntryProof,
-            responses=error_responses(NotFound, Forbidden, NotAnchoredYet))
-def entry_proof(seq: Seq, session: SessionDep, principal: CurrentPrincipal) -> Any:
-    """Inclusion proof of entry `seq` against the latest final anchor (docs/ANCHORING.md)."""
+def readable_entry(session: Session, principal: Any, seq: int) -> LogEntry:
+    """The entry, if this principal may read it: staff any, a member only their own."""
     entry = session.get(LogEntry, seq)
     if entry is None:
         raise NotFound(what_id="Entri log", what_en="Log entry", key=seq)
@@ -108,6 +115,23 @@ def entry_proof(seq: Seq, session: SessionDep, principal: CurrentPrincipal) -> A
             raise Forbidden()
     elif principal.role not in STAFF_ROLES:
         raise Forbidden()
+    return entry
+
+
+@router.get("/log/entries/{seq}", response_model=EntryOut,
+            responses=error_responses(NotFound, Forbidden))
+def log_entry(seq: Seq, session: SessionDep, principal: CurrentPrincipal) -> Any:
+    """Entry `seq` exactly as hashed into the log, anchored or not."""
+    entry = readable_entry(session, principal, seq)
+    return {"seq": entry.seq, "leaf_hash": "0x" + entry.leaf_hash.hex(),
+            "payload": entry.payload}
+
+
+@router.get("/log/entries/{seq}/proof", response_model=EntryProof,
+            responses=error_responses(NotFound, Forbidden, NotAnchoredYet))
+def entry_proof(seq: Seq, session: SessionDep, principal: CurrentPrincipal) -> Any:
+    """Inclusion proof of entry `seq` against the latest final anchor (docs/ANCHORING.md)."""
+    readable_entry(session, principal, seq)
     return prove(session, seq)
 
 

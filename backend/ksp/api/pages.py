@@ -18,6 +18,7 @@ from ksp.core.settings import PROJECT_ROOT
 
 FRONTEND_DIR = PROJECT_ROOT / "frontend"
 ETHERS_PATH = PROJECT_ROOT / "node_modules/ethers/dist/ethers.umd.min.js"
+JSQR_PATH = PROJECT_ROOT / "node_modules/jsqr/dist/jsQR.js"
 SWAGGER_DIR = PROJECT_ROOT / "node_modules/swagger-ui-dist"
 DOCS_DIR = Path(__file__).resolve().parent / "static"
 # Only these files of swagger-ui-dist are served; docs.js is ours (no inline script).
@@ -50,32 +51,43 @@ def wallet_page() -> Response:
     return _page()
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _gzipped(path: Path, mtime_ns: int, size: int) -> bytes:  # noqa: ARG001 - cache key
     return gzip.compress(path.read_bytes(), compresslevel=9)
 
 
-@router.get("/vendor/ethers.umd.min.js", include_in_schema=False)
-def ethers_js(request: Request) -> Response:
-    """ethers v6 from node_modules, gzipped when the browser accepts it (~4x smaller on the
+def _vendor_js(request: Request, path: Path, name: str) -> Response:
+    """A script from node_modules, gzipped when the browser accepts it (~4x smaller on the
     wire, which is what matters on a slow phone connection)."""
-    if not ETHERS_PATH.is_file():
+    if not path.is_file():
         return JSONResponse(
-            {"code": "not_found", "message": "ethers belum terpasang (jalankan npm ci).",
-             "message_en": "ethers is not installed (run npm ci).",
-             "details": {"path": "node_modules/ethers/dist/ethers.umd.min.js"}},
+            {"code": "not_found", "message": f"{name} belum terpasang (jalankan npm ci).",
+             "message_en": f"{name} is not installed (run npm ci).",
+             "details": {"path": f"node_modules/{name}/dist/{path.name}"}},
             status_code=404)
-    stat = ETHERS_PATH.stat()
-    etag = f'"ethers-{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    stat = path.stat()
+    etag = f'"{name}-{stat.st_mtime_ns:x}-{stat.st_size:x}"'
     headers = {"Cache-Control": VENDOR_MAX_AGE, "ETag": etag, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", "").lower():
-        body = _gzipped(ETHERS_PATH, stat.st_mtime_ns, stat.st_size)
+        body = _gzipped(path, stat.st_mtime_ns, stat.st_size)
         return Response(body, media_type="text/javascript; charset=utf-8",
                         headers=headers | {"Content-Encoding": "gzip"})
-    return FileResponse(ETHERS_PATH, media_type="text/javascript; charset=utf-8",
-                        headers=headers)
+    return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+@router.get("/vendor/ethers.umd.min.js", include_in_schema=False)
+def ethers_js(request: Request) -> Response:
+    """ethers v6 from node_modules."""
+    return _vendor_js(request, ETHERS_PATH, "ethers")
+
+
+@router.get("/vendor/jsQR.js", include_in_schema=False)
+def jsqr_js(request: Request) -> Response:
+    """jsQR from node_modules: reads a receipt's QR code from a photo the member picks; the
+    page loads it only then."""
+    return _vendor_js(request, JSQR_PATH, "jsqr")
 
 
 class PageModules(StaticFiles):

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import secrets
+import threading
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+_DEV_SECRETS_LOCK = threading.Lock()
 
 
 class Environment(StrEnum):
@@ -162,12 +164,17 @@ class Settings(BaseSettings):
         if self.env is Environment.PRODUCTION:
             raise RuntimeError(f"{name} must come from the environment in production")
         path = self.var_dir / "secrets.json"
-        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-        if name not in stored:
-            stored[name] = base64.b64encode(secrets.token_bytes(32)).decode()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(stored, indent=1))
-            os.chmod(path, 0o600)
+        # Requests run in threads: one adding a secret must not let another read a half-
+        # written file, so the file is replaced whole, and writers take turns.
+        with _DEV_SECRETS_LOCK:
+            stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+            if name not in stored:
+                stored[name] = base64.b64encode(secrets.token_bytes(32)).decode()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+                fresh.write_text(json.dumps(stored, indent=1))
+                os.chmod(fresh, 0o600)
+                os.replace(fresh, path)
         return stored[name]
 
     def pii_key_bytes(self) -> bytes:

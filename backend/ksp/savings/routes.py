@@ -33,6 +33,7 @@ from ksp.savings.errors import (
     WithdrawalNotAllowed,
 )
 from ksp.savings.service import Jenis, Movement
+from ksp.savings.sync import chain_sync
 
 router = APIRouter(prefix="/api/v1", tags=["simpanan"])
 TellerWriter = Annotated[Writer, Depends(writer_for(*WRITE))]
@@ -64,6 +65,15 @@ class Balances(BaseModel):
     balances: dict[str, int]
     balances_text: dict[str, str]
     total: int
+    chain_synced_through_seq: int | None = Field(
+        description="Entri simpanan anggota ini sampai seq ini sudah di rantai / the member's "
+                    "savings entries through this seq are on chain (null: none yet)")
+    pending_on_chain: int = Field(
+        description="Jumlah entri simpanan yang belum di rantai / savings entries not yet on "
+                    "chain (outbox pending or sent)")
+    pending_on_chain_amounts: dict[str, int] = Field(
+        description="Per jenis: saldo buku dikurangi saldo token yang diharapkan / per jenis, "
+                    "what the chain still lacks in rupiah")
 
 
 class StatementLineOut(BaseModel):
@@ -133,10 +143,14 @@ def savings(number: MemberNumber, principal: CurrentPrincipal, session: SessionD
     require_member_access(principal, number)
     get_member(session, number)  # an unknown member is a 404, not empty balances
     balances = service.balances(session, number)
+    behind = chain_sync(session, member_number=number)
     return {"member": number,
             "balances": {j.value: b for j, b in balances.items()},
             "balances_text": {j.value: format_rupiah(b) for j, b in balances.items()},
-            "total": sum(balances.values())}
+            "total": sum(balances.values()),
+            "chain_synced_through_seq": behind.synced_through_seq,
+            "pending_on_chain": len(behind.pending_seqs),
+            "pending_on_chain_amounts": {j.value: a for j, a in behind.pending_amounts.items()}}
 
 
 @router.get("/members/{number}/statement", response_model=Statement,

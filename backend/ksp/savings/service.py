@@ -158,7 +158,9 @@ class StatementLine:
 
 
 def statement(session: Session, *, member_number: int) -> list[StatementLine]:
-    """Every savings movement of the member, with the running balance per jenis."""
+    """Every savings movement of the member by posting date, then seq (a backdated entry
+    sits at its date, not where it was typed), with the running balance per jenis in that
+    order."""
     members.get_member(session, member_number)
     rows = session.execute(
         select(JournalEntry.seq, JournalEntry.entry_date, JournalEntry.kind,
@@ -166,7 +168,7 @@ def statement(session: Session, *, member_number: int) -> list[StatementLine]:
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
         .where(JournalLine.member_number == member_number,
                JournalLine.account_code.in_(list(ACCOUNT.values())))
-        .order_by(JournalEntry.seq, JournalLine.id)
+        .order_by(JournalEntry.entry_date, JournalEntry.seq, JournalLine.id)
     )
     running = dict.fromkeys(Jenis, 0)
     lines = []

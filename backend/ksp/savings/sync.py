@@ -1,0 +1,56 @@
+"""How far the SavingsToken mirror of one member is behind their ledger, from the outbox.
+
+The wallet page reads the token balances from the chain itself; this tells it which of the
+member's savings entries are still on their way, so it says "waiting for sync" only for a
+real lag and can say by how much. A row is on chain once it is in a block (INCLUDED or
+CONFIRMED): `balanceOf` at the latest block already counts it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ksp.accounting import products
+from ksp.accounting.products import Jenis
+from ksp.chain.outbox import OutboxItem, OutboxKind, OutboxStatus
+from ksp.ledger.models import JournalEntry, JournalLine
+
+# Not in a block yet: the chain's balances do not count these rows.
+NOT_ON_CHAIN = (OutboxStatus.PENDING, OutboxStatus.SENT)
+JENIS_OF_TOKEN = {products.token_id(jenis): jenis for jenis in Jenis}
+
+
+@dataclass(frozen=True)
+class ChainSync:
+    synced_through_seq: int | None  # the member's savings entries through this seq are on chain
+    pending_seqs: tuple[int, ...]  # the member's savings entries not on chain yet
+    pending_amounts: dict[Jenis, int] = field(default_factory=dict)  # ledger minus chain
+
+
+def chain_sync(session: Session, *, member_number: int) -> ChainSync:
+    entries = select(JournalEntry.seq).join(
+        JournalLine, JournalLine.entry_id == JournalEntry.id).where(
+        JournalLine.member_number == member_number,
+        JournalLine.account_code.in_(list(products.SAVINGS_ACCOUNT.values())))
+    seqs = sorted(set(session.scalars(entries)))
+    rows = session.execute(
+        select(OutboxItem.seq, OutboxItem.payload).where(
+            OutboxItem.kind == OutboxKind.MIRROR_SAVINGS,
+            OutboxItem.status.in_(NOT_ON_CHAIN),
+            OutboxItem.seq.in_(entries)))
+    amounts = dict.fromkeys(Jenis, 0)
+    pending: set[int] = set()
+    for seq, payload in rows:
+        data = json.loads(payload)
+        if int(data["member"]) != member_number or seq is None:
+            continue
+        pending.add(seq)
+        amounts[JENIS_OF_TOKEN[int(data["token_id"])]] += int(data["delta"])
+    first_pending = min(pending, default=None)
+    synced = [s for s in seqs if first_pending is None or s < first_pending]
+    return ChainSync(synced_through_seq=synced[-1] if synced else None,
+                     pending_seqs=tuple(sorted(pending)), pending_amounts=amounts)
