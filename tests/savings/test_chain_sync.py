@@ -88,3 +88,38 @@ def test_statement_is_ordered_by_posting_date_then_seq(db_settings):
     ]
     assert (lines[4]["seq"], lines[4]["saldo"]) == (today, 180_000)
     assert len(lines) == 5
+
+
+def test_a_linked_wallets_mint_and_a_lost_keys_move_are_waits_not_mismatches(db_settings):
+    """Savings booked before the wallet existed are minted under the link's own log entry,
+    and a replaced key's savings move under the replacement's: both are on their way, so the
+    page says "waiting" with the amount, never "does not match"."""
+    from tests.members.test_lost_key import approve, propose
+
+    client = KspClient(db_settings)
+    admin = client.staff(Role.ADMIN)
+    number = anggota(client, admin, 1)  # pokok paid before any wallet
+    deposit(client, admin, number, "sukarela", 250_000)
+    first = Account.create()
+    linked = client.post(f"/api/v1/members/{number}/wallet", client.wallet_proof(first), admin)
+    assert linked.status_code == 200, linked.text
+    minting = client.get(f"/api/v1/members/{number}/savings", client.member_login(first)).json()
+    assert minting["pending_on_chain"] == 1  # the anggota.dompet entry carries both mints
+    assert minting["pending_on_chain_amounts"] == {"pokok": 100_000, "wajib": 0,
+                                                   "sukarela": 250_000}
+    land(client, OutboxStatus.CONFIRMED)
+
+    second = Account.create()
+    proposal = propose(client, client.staff(Role.PENGURUS, "pengurus-satu"), number, second)
+    assert proposal.status_code == 201, proposal.text
+    approved = approve(client, client.staff(Role.PENGURUS, "pengurus-dua"),
+                       proposal.json()["id"])
+    assert approved.status_code == 200, approved.text
+    moving = client.get(f"/api/v1/members/{number}/savings", client.member_login(second)).json()
+    assert moving["pending_on_chain"] == 1
+    assert moving["pending_on_chain_amounts"] == {"pokok": 100_000, "wajib": 0,
+                                                  "sukarela": 250_000}
+    land(client, OutboxStatus.INCLUDED)
+    moved = client.get(f"/api/v1/members/{number}/savings", client.member_login(second)).json()
+    assert moved["pending_on_chain"] == 0
+    assert moved["pending_on_chain_amounts"] == {"pokok": 0, "wajib": 0, "sukarela": 0}

@@ -54,6 +54,8 @@ class OutboxItem(Base):
     seq: Mapped[int | None] = mapped_column(ForeignKey("log_entries.seq"), index=True,
                                             nullable=True)
     payload: Mapped[str] = mapped_column(Text)
+    # The member a write is about (from the payload), so a member's backlog is one lookup.
+    member_number: Mapped[int | None] = mapped_column(BigInteger, index=True, nullable=True)
     status: Mapped[OutboxStatus] = mapped_column(
         Enum(OutboxStatus, native_enum=False, length=16), default=OutboxStatus.PENDING, index=True
     )
@@ -83,7 +85,9 @@ def enqueue(session: Session, *, kind: OutboxKind, data: dict[str, Any],
         if seq is None:
             raise ValueError("an outbox item needs a seq or a ref")
         ref = seq_ref(seq)
+    member = data.get("member")
     item = OutboxItem(seq=seq, ref=ref, kind=kind, payload=json.dumps(data, sort_keys=True),
+                      member_number=int(member) if member is not None else None,
                       status=OutboxStatus.PENDING, attempts=0, created_at=clock.now())
     session.add(item)
     return item

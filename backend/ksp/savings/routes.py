@@ -143,7 +143,7 @@ def savings(number: MemberNumber, principal: CurrentPrincipal, session: SessionD
     require_member_access(principal, number)
     get_member(session, number)  # an unknown member is a 404, not empty balances
     balances = service.balances(session, number)
-    behind = chain_sync(session, member_number=number)
+    behind = chain_sync(session, member_number=number, balances=balances)
     return {"member": number,
             "balances": {j.value: b for j, b in balances.items()},
             "balances_text": {j.value: format_rupiah(b) for j, b in balances.items()},

@@ -3,12 +3,15 @@
 The wallet page reads the token balances from the chain itself; this tells it which of the
 member's savings entries are still on their way, so it says "waiting for sync" only for a
 real lag and can say by how much. A row is on chain once it is in a block (INCLUDED or
-CONFIRMED): `balanceOf` at the latest block already counts it.
+CONFIRMED): `balanceOf` at the latest block already counts it. Rows are found by the member
+they are about, so the mint of earlier savings when a wallet is linked, and the move of a
+lost key's savings, count as well as the mirror of each posting.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -21,6 +24,9 @@ from ksp.ledger.models import JournalEntry, JournalLine
 
 # Not in a block yet: the chain's balances do not count these rows.
 NOT_ON_CHAIN = (OutboxStatus.PENDING, OutboxStatus.SENT)
+# The writes that change a member's token balances: the mirror of each posting (also the
+# mint of earlier savings when a wallet is linked) and a lost key's move to the new address.
+MIRRORING = (OutboxKind.MIRROR_SAVINGS, OutboxKind.MOVE_SAVINGS)
 JENIS_OF_TOKEN = {products.token_id(jenis): jenis for jenis in Jenis}
 
 
@@ -31,26 +37,34 @@ class ChainSync:
     pending_amounts: dict[Jenis, int] = field(default_factory=dict)  # ledger minus chain
 
 
-def chain_sync(session: Session, *, member_number: int) -> ChainSync:
+def chain_sync(session: Session, *, member_number: int,
+               balances: Mapping[Jenis, int]) -> ChainSync:
+    """`balances` are the member's ledger balances: while a lost key's savings move is on its
+    way, the new address holds none of them yet."""
+    rows = session.execute(
+        select(OutboxItem.seq, OutboxItem.kind, OutboxItem.payload).where(
+            OutboxItem.member_number == member_number,
+            OutboxItem.kind.in_(MIRRORING),
+            OutboxItem.status.in_(NOT_ON_CHAIN)))
+    amounts = dict.fromkeys(Jenis, 0)
+    pending: set[int] = set()
+    moving = False
+    for seq, kind, payload in rows:
+        if seq is not None:
+            pending.add(seq)
+        if kind is OutboxKind.MOVE_SAVINGS:
+            moving = True
+            continue
+        data = json.loads(payload)
+        amounts[JENIS_OF_TOKEN[int(data["token_id"])]] += int(data["delta"])
+    if moving:
+        amounts = {jenis: balances.get(jenis, 0) for jenis in Jenis}
     entries = select(JournalEntry.seq).join(
         JournalLine, JournalLine.entry_id == JournalEntry.id).where(
         JournalLine.member_number == member_number,
         JournalLine.account_code.in_(list(products.SAVINGS_ACCOUNT.values())))
-    seqs = sorted(set(session.scalars(entries)))
-    rows = session.execute(
-        select(OutboxItem.seq, OutboxItem.payload).where(
-            OutboxItem.kind == OutboxKind.MIRROR_SAVINGS,
-            OutboxItem.status.in_(NOT_ON_CHAIN),
-            OutboxItem.seq.in_(entries)))
-    amounts = dict.fromkeys(Jenis, 0)
-    pending: set[int] = set()
-    for seq, payload in rows:
-        data = json.loads(payload)
-        if int(data["member"]) != member_number or seq is None:
-            continue
-        pending.add(seq)
-        amounts[JENIS_OF_TOKEN[int(data["token_id"])]] += int(data["delta"])
     first_pending = min(pending, default=None)
-    synced = [s for s in seqs if first_pending is None or s < first_pending]
+    synced = [s for s in sorted(set(session.scalars(entries)))
+              if first_pending is None or s < first_pending]
     return ChainSync(synced_through_seq=synced[-1] if synced else None,
                      pending_seqs=tuple(sorted(pending)), pending_amounts=amounts)
