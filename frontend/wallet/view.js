@@ -87,7 +87,7 @@ function chainStatusText(S) {
 }
 
 // A statement line's kind ends in its action, e.g. "simpanan.sukarela.setor".
-const ACTIONS = ['setor', 'tarik', 'kembali'];
+const ACTIONS = ['setor', 'tarik', 'kembali', 'reversal'];
 
 const short = (hex) => `${hex.slice(0, 10)}…${hex.slice(-6)}`;
 

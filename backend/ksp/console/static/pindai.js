@@ -3,7 +3,8 @@
 // a wallet, and replacing the key of a lost phone. Nothing is sent until the teller submits.
 (() => {
   const form = document.querySelector("form[data-scan-member]");
-  if (!form || typeof window.jsQR !== "function") return;
+  const scan = document.getElementById("scan");  // absent for a role that only views
+  if (!form || !scan || typeof window.jsQR !== "function") return;
   const member = form.dataset.scanMember;
   const code = document.getElementById("code");
   const video = document.getElementById("scan-video");
@@ -95,7 +96,7 @@
     }
   }
 
-  document.getElementById("scan").hidden = false;
+  scan.hidden = false;
   const cameraButton = document.getElementById("scan-camera");
   cameraButton.hidden = !(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
   cameraButton.addEventListener("click", camera);
