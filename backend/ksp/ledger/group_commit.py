@@ -83,6 +83,13 @@ class GroupCommitter:
         self._lead()
         return mine.outcome()
 
+    def run_batch(self, units: list[Unit[Any]]) -> list[Any]:
+        """Runs `units` as one batch now, beside the queue (tests, bulk callers): each
+        unit's value, or the exception it ended with."""
+        batch = [_Pending(unit) for unit in units]
+        self._run(batch)
+        return [p.error if p.error is not None else p.value for p in batch]
+
     def _lead(self) -> None:
         with self._mutex:  # the leader is always first in the queue
             batch = self._queue[: self.max_batch]
