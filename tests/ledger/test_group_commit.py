@@ -11,7 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +36,7 @@ from ksp.savings.errors import InsufficientBalance
 from ksp.savings.service import Jenis
 from tests.support.client import KspClient
 from tests.support.factories import BACKDATED, join
+from tests.test_power_cut import _audit, _caught_up, system, until  # noqa: F401 fixture
 
 MEMBERS = 10
 FAR_FUTURE = dt.date(2100, 1, 1)
@@ -344,3 +347,72 @@ def test_commit_failed_is_a_bilingual_503():
     body = CommitFailed(reason="OperationalError").to_json()
     assert body["code"] == "commit_failed"
     assert "Idempotency-Key" in body["message"] and "Idempotency-Key" in body["message_en"]
+
+
+# SIGKILL in the middle of batches: every acknowledged deposit survives, none doubles
+
+def test_sigkill_mid_stream_then_every_request_retried_with_its_key(system, tmp_path):  # noqa: F811
+    import httpx
+
+
+    joined = [number for number, _wallet in system.prepare(members=4)]
+    rng = random.Random(11)
+    requests = [(joined[i % 4], 1_000 * rng.randint(1, 90), f"potong-{i}") for i in range(160)]
+    expected = dict.fromkeys(joined, 0)
+    for number, amount, _key in requests:
+        expected[number] += amount
+    answered: dict[str, dict[str, Any]] = {}
+
+    def post(number: int, amount: int, key: str) -> httpx.Response:
+        return httpx.post(f"{system.url}/api/v1/members/{number}/deposits", timeout=10,
+                          json={"jenis": "sukarela", "amount": amount},
+                          headers={"Authorization": f"Bearer {system.token}",
+                                   "Idempotency-Key": key})
+
+    def client(chunk: list[tuple[int, int, str]]) -> None:
+        for number, amount, key in chunk:
+            try:
+                reply = post(number, amount, key)
+            except httpx.TransportError:
+                return  # the server is gone
+            if reply.status_code == 201:
+                answered[key] = reply.json()
+
+    system.start()
+    until(system.login, 60, "the API answers", system)
+    threads = [threading.Thread(target=client, args=(requests[i::16],)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    until(lambda: len(answered) >= 40, 120, "40 deposits answered", system)
+    system.cut()  # SIGKILL while 16 clients keep writing
+    for thread in threads:
+        thread.join(30)
+    acknowledged = dict(answered)
+    assert 40 <= len(acknowledged) < len(requests)
+
+    system.start()
+    try:
+        until(system.login, 60, "the API answers after the cut", system)
+
+        def retry(request: tuple[int, int, str]) -> tuple[str, Any]:
+            number, amount, key = request
+            reply = until(lambda: (r := post(number, amount, key)).status_code == 201 and r,
+                          60, f"{key} confirmed", system)
+            return key, reply.json()
+
+        with ThreadPoolExecutor(8) as pool:  # every one, the acknowledged ones too
+            retried = dict(pool.map(retry, requests))
+        for key, body in acknowledged.items():
+            assert retried[key] == body  # the same answer: not posted again
+        until(lambda: _caught_up(system), 120, "the chain caught up", system)
+        audit = _audit(system, tmp_path)
+        with system.factory() as session:
+            balances = {number: _sukarela(session, number) for number in joined}
+            check_log(session)
+            check_books(session)
+            records = session.scalar(select(func.count()).select_from(IdempotencyRecord))
+    finally:
+        system.stop()
+    assert balances == expected  # each deposit exactly once, none lost
+    assert records == len(requests)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
