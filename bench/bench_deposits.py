@@ -184,7 +184,7 @@ def _one_backend(name: str, database_url: str, tmp: Path, total: int, workers: i
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    total = 200 if quick else 3000
+    total = 200 if quick else int(os.environ.get("KSP_BENCH_DEPOSITS", 3000))
     results: dict[str, Any] = {}
     with TemporaryDirectory() as tmp:
         results["sqlite"] = _one_backend("sqlite", f"sqlite:///{tmp}/bench.sqlite3", Path(tmp),

@@ -421,3 +421,16 @@ def test_sigkill_mid_stream_then_every_request_retried_with_its_key(system, tmp_
     assert balances == expected  # each deposit exactly once, none lost
     assert records == len(requests)
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+def test_a_dropped_factory_is_not_kept_alive_by_its_committer(settings: Settings):
+    import gc
+    import weakref
+
+    engine, factory = open_database(settings)
+    committer_for(factory).run_batch([lambda session: None])
+    engine.dispose()
+    gone = weakref.ref(factory)
+    del factory
+    gc.collect()
+    assert gone() is None  # nor its engine's pooled connections

@@ -57,7 +57,9 @@ class GroupCommitter:
 
     def __init__(self, factory: sessionmaker[Session], max_batch: int = MAX_BATCH,
                  prepare: Callable[[Session], Any] | None = None) -> None:
-        self.factory = factory
+        # Weak: the registry below must not keep a dropped app's engine (and its pooled
+        # connections) alive.
+        self._factory = weakref.ref(factory)
         self.max_batch = max_batch
         self.prepare = prepare
         self._mutex = threading.Lock()
@@ -108,8 +110,10 @@ class GroupCommitter:
                 pending.done.set()
 
     def _run(self, batch: list[_Pending[Any]]) -> None:
+        factory = self._factory()
+        assert factory is not None, "the session factory is gone"
         try:
-            with self.factory() as session, session.begin():
+            with factory() as session, session.begin():
                 if self.prepare is not None:
                     self.prepare(session)
                 for pending in batch:
