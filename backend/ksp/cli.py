@@ -109,7 +109,8 @@ def chain_sync() -> None:
     _engine, factory = open_database(settings)
     worker = OutboxWorker(factory, runtime.connect(), runtime.read_deployment(),
                           settings.operator_private_key(),
-                          confirmation_depth=settings.confirmation_depth)
+                          confirmation_depth=settings.confirmation_depth,
+                          batch_gas=settings.outbox_batch_gas)
     report = worker.run_once()
     console.print(f"confirmed {report.confirmed}, repaired {report.repaired}, "
                   f"finalized {report.finalized}, re-queued {report.reverted}, "

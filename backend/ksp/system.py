@@ -64,7 +64,8 @@ def chain_workers(settings: Settings, factory: sessionmaker[Session], w3: Web3,
             f"no contracts recorded for chain {settings.chain_id} in "
             f"{settings.deployments_dir}: run `ksp deploy` first")
     outbox = OutboxThread(OutboxWorker(factory, w3, deployment, settings.operator_private_key(),
-                                       confirmation_depth=settings.confirmation_depth))
+                                       confirmation_depth=settings.confirmation_depth,
+                                       batch_gas=settings.outbox_batch_gas))
     found = deployed_registry(settings)
     anchor = None
     if found:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from ksp.api.errors import BodyTooDeep, BodyTooLarge, DuplicateKey, InvalidJson, InvalidUtf8
 from ksp.auth.errors import SessionEnded, WalletReplaced
 from ksp.core.errors import (
+    CommitFailed,
     Forbidden,
     IdempotencyKeyRequired,
     IdempotencyKeyReused,
@@ -36,7 +37,8 @@ _PRINCIPAL = "current_principal"
 _ROLE_CHECK = "require_roles.<locals>.check"
 _WRITER = "writer_for.<locals>.make"
 BODY_ERRORS = (BodyTooLarge, BodyTooDeep, InvalidUtf8, DuplicateKey, InvalidJson)
-WRITER_ERRORS = (IdempotencyKeyRequired, InvalidInput, IdempotencyKeyReused, RequestInProgress)
+WRITER_ERRORS = (IdempotencyKeyRequired, InvalidInput, IdempotencyKeyReused, RequestInProgress,
+                 CommitFailed)
 
 
 class ErrorBody(BaseModel):

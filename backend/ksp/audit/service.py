@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ksp.audit.models import AuditEvent
 from ksp.core import clock
+from ksp.core.db import table_of
 from ksp.core.errors import InvalidInput
 
 
@@ -24,8 +25,10 @@ def record(
     client_ip: str | None = None,
     log_seq: int | None = None,
 ) -> None:
-    session.add(AuditEvent(at=clock.now(), actor=actor, role=role, action=action, target=target,
-                           client_ip=client_ip, status_code=status_code, log_seq=log_seq))
+    session.execute(insert(table_of(AuditEvent)).values(  # Core: one INSERT, no ORM state
+        at=clock.now(), actor=actor, role=role, action=action, target=target,
+        client_ip=client_ip, status_code=status_code, log_seq=log_seq))
+
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -31,6 +31,7 @@ from ksp.auth.errors import (
 )
 from ksp.auth.models import Role, StaffUser
 from ksp.core import clock
+from ksp.core.db import reading
 from ksp.core.errors import InvalidInput, Unauthenticated
 from ksp.core.settings import Settings
 from ksp.members.models import Member, MemberStatus
@@ -264,6 +265,6 @@ def check_session(session: Session, principal: Principal) -> None:
 
 def session_principal(factory: sessionmaker[Session], token: str, secret: bytes) -> Principal:
     principal = read_token(token, secret)
-    with factory() as session:  # a read: the request's own transaction starts later
+    with reading(factory) as session:  # the request's own transaction starts later
         check_session(session, principal)
     return principal

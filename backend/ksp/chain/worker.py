@@ -55,14 +55,16 @@ def _hex(value: Any) -> str:
 
 class OutboxWorker:
     def __init__(self, factory: sessionmaker[Session], w3: Web3, deployment: dict[str, Any],
-                 private_key: str, batch_size: int = 100, *,
+                 private_key: str, batch_size: int = 1_000, *,
+                 batch_gas: int = 10_000_000,
                  finality: Finality | None = None, confirmation_depth: int | None = None,
                  handlers: dict[OutboxKind, OutboxHandler] | None = None) -> None:
         self.factory = factory
         self.w3 = w3
         self.deployment = deployment
         self.sender = TxSender(w3, private_key)
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # rows read per pass
+        self.batch_gas = batch_gas
         self.handlers = handlers or HANDLERS
         self._finality = finality
         self._depth = confirmation_depth
@@ -177,15 +179,23 @@ class OutboxWorker:
             or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now),
             limit=self.batch_size)
 
+    def limit(self, handler: OutboxHandler) -> int:
+        """Rows one transaction of this kind may carry: the contract's limit, and as many
+        as fit the gas budget."""
+        per_item: int | None = getattr(handler, "gas_per_item", None)
+        if not per_item:
+            return handler.max_batch
+        return max(1, min(handler.max_batch, self.batch_gas // per_item))
+
     def batches(self, items: Iterable[OutboxItem]) -> list[list[OutboxItem]]:
         """Neighbouring rows with the same batch key form a batch, up to the handler's
-        size; queue order is kept, so a member is admitted before their savings move."""
+        limit; queue order is kept, so a member is admitted before their savings move."""
         batches: list[list[OutboxItem]] = []
         last_key: Hashable = None
         for item in items:
             handler = self._handler(item)
             key = (item.kind, handler.batch_key(item))
-            if batches and key == last_key and len(batches[-1]) < handler.max_batch:
+            if batches and key == last_key and len(batches[-1]) < self.limit(handler):
                 batches[-1].append(item)
             else:
                 batches.append([item])

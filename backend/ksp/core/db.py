@@ -6,11 +6,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, Engine, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -27,10 +26,12 @@ class Base(DeclarativeBase):
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        # Pooled: opening a file connection (and its PRAGMAs) per session, and closing it
+        # (a WAL checkpoint when it is the last one), cost more than the deposit itself.
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=NullPool if ":memory:" not in url else None,
+            **({} if ":memory:" in url else {"pool_size": 5, "max_overflow": 30}),
             **kwargs,
         )
         _configure_sqlite(engine)
@@ -57,6 +58,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a WAL reader: the writer goes on meanwhile
+            return
         # Take the write lock up front: readers-then-writers deadlocks cannot happen.
         if not writer.acquire(timeout=30):
             raise TimeoutError("database write lock not free after 30 s")
@@ -77,6 +81,17 @@ def _configure_sqlite(engine: Engine) -> None:
             writer.release()
 
 
+# Execution option of sessions that only read (`reading`).
+READ_ONLY = "ksp_read_only"
+
+
+def reading(factory: sessionmaker[Session]) -> Session:
+    """A session that only reads: on SQLite it does not queue for the write lock, so a
+    request's checks do not wait for the group commit in progress."""
+    bind = factory.kw["bind"]
+    return factory(bind=bind.execution_options(**{READ_ONLY: True}))
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -90,3 +105,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 # Autoincrementing 64-bit ids; SQLite only autoincrements an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core inserts on the hot path (no ORM unit of work)."""
+    return cast(Table, model.__table__)

@@ -91,3 +91,15 @@ class RequestInProgress(KspError):
     status = 409
     message_id = "Permintaan yang sama sedang diproses; coba lagi sebentar."
     message_en = "The same request is still being processed; retry shortly."
+
+
+class CommitFailed(KspError):
+    """The database refused the commit of a batch of writes (e.g. it went away): nothing of
+    the request was written, and retrying with the same Idempotency-Key is safe."""
+
+    code = "commit_failed"
+    status = 503
+    message_id = ("Basis data tidak dapat menyimpan permintaan ini ({reason}); tidak ada yang "
+                  "tersimpan. Coba lagi dengan Idempotency-Key yang sama.")
+    message_en = ("The database could not store this request ({reason}); nothing was saved. "
+                  "Retry with the same Idempotency-Key.")

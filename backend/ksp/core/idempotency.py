@@ -8,13 +8,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from ksp.core import clock
-from ksp.core.db import Base, BigId, transaction
+from ksp.core.db import Base, BigId
 from ksp.core.errors import IdempotencyKeyReused, RequestInProgress
+from ksp.ledger.group_commit import committer_for
 
 
 class IdempotencyRecord(Base):
@@ -38,16 +39,16 @@ Result = tuple[int, Any]
 
 
 def _stored(session: Session, scope: str, key: str, print_: str) -> Result | None:
-    record = session.scalars(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-        )
+    found = session.execute(
+        select(IdempotencyRecord.fingerprint, IdempotencyRecord.status_code,
+               IdempotencyRecord.body)
+        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
     ).first()
-    if record is None:
+    if found is None:
         return None
-    if record.fingerprint != print_:
+    if found.fingerprint != print_:
         raise IdempotencyKeyReused(key=key)
-    return record.status_code, json.loads(record.body)
+    return found.status_code, json.loads(found.body)
 
 
 def run_idempotent(
@@ -58,28 +59,26 @@ def run_idempotent(
     request_fingerprint: str,
     action: Callable[[Session], Result],
 ) -> Result:
-    """Runs `action` in one transaction together with the key's record, unless the key
-    already has one. A concurrent twin that loses the race on the unique key sees the
-    winner's record on its second look."""
+    """Runs `action` together with the key's record, unless the key already has one, in a
+    savepoint of the next group commit (`ksp.ledger.group_commit`): answered once committed.
+    A twin with the same key in the same batch finds the first one's record; a twin in
+    another process that loses the race on the unique key sees the winner's record on its
+    second look."""
+
+    def unit(session: Session) -> Result:
+        previous = _stored(session, scope, key, request_fingerprint)
+        if previous is not None:
+            return previous
+        status, body = action(session)
+        session.execute(insert(IdempotencyRecord).values(
+            scope=scope, key=key, fingerprint=request_fingerprint, status_code=status,
+            body=json.dumps(body), created_at=clock.now()))
+        return status, body
+
+    committer = committer_for(factory)
     for attempt in range(2):
         try:
-            with transaction(factory) as session:
-                previous = _stored(session, scope, key, request_fingerprint)
-                if previous is not None:
-                    return previous
-                status, body = action(session)
-                session.add(
-                    IdempotencyRecord(
-                        scope=scope,
-                        key=key,
-                        fingerprint=request_fingerprint,
-                        status_code=status,
-                        body=json.dumps(body),
-                        created_at=clock.now(),
-                    )
-                )
-                session.flush()
-                return status, body
+            return committer.submit(unit)
         except IntegrityError:
             with factory() as session:
                 previous = _stored(session, scope, key, request_fingerprint)

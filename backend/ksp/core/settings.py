@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # member's "not anchored yet" lasts minutes (gas per day: docs/BENCHMARKS.md).
     anchor_every_entries: int = 50
     anchor_every_minutes: int = 5
+    # Gas one outbox transaction may use: it sets how many rows a batch takes (each kind's
+    # worst-case gas per row is measured in bench_contract_gas). A third of a 30M block.
+    outbox_batch_gas: int = Field(10_000_000, ge=100_000)
     # The business day (posting dates, "today") is in this time zone.
     timezone: str = "Asia/Jakarta"
     # Members must be adults: at least this old when they register.

@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, Date, column, insert, select, table
 from sqlalchemy.orm import Session
 
 from ksp.core import clock
+from ksp.core.db import table_of
 from ksp.core.errors import InvalidInput
 from ksp.core.money import MAX_AMOUNT
 from ksp.ledger import dates, log
@@ -114,7 +115,8 @@ def post(
     )
     session.add(entry)
     session.flush()
-    session.execute(insert(JournalLine), [
+    # The table, not the class: one executemany (ORM bulk mode splits rows on NULL member).
+    session.execute(insert(table_of(JournalLine)), [
         {"entry_id": entry.id, "account_code": leg.account, "member_number": leg.member,
          "side": leg.side.value, "amount": leg.amount}
         for leg in legs

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ksp.anchoring.merkle import leaf_hash, node_hash
 from ksp.core import clock
+from ksp.core.db import table_of
 from ksp.ledger.models import LogEntry, LogHead, MerkleNode
 
 HASH_BYTES = 32
@@ -69,22 +70,20 @@ def append(session: Session, kind: str, data: dict[str, Any]) -> Appended:
     recorded_at = clock.now()
     payload = encode_payload(seq, kind, recorded_at, data)
     leaf = leaf_hash(payload)
-    session.add(
-        LogEntry(
-            seq=seq,
-            kind=kind,
-            payload=payload.decode(),
-            leaf_hash=leaf,
-            recorded_at=recorded_at,
-        )
-    )
+    # Core inserts: these rows are never read back in the writing transaction, so the
+    # ORM's unit of work has nothing to track.
+    session.execute(insert(table_of(LogEntry)).values(
+        seq=seq, kind=kind, payload=payload.decode(), leaf_hash=leaf, recorded_at=recorded_at))
     # Fold the new leaf into the frontier; each fold completes one perfect subtree.
     frontier = _frontier(head)
     carry, level = leaf, 0
+    nodes = []
     while (index >> level) & 1:
         carry = node_hash(frontier.pop(), carry)
         level += 1
-        session.add(MerkleNode(level=level, index=index >> level, hash=carry))
+        nodes.append({"level": level, "index": index >> level, "hash": carry})
+    if nodes:
+        session.execute(insert(table_of(MerkleNode)), nodes)
     frontier.append(carry)
     head.frontier = b"".join(frontier)
     head.size = seq

@@ -81,10 +81,10 @@ def deposit(
 ) -> Movement:
     amount = check_amount(amount)
     member = members.get_member(session, member_number, lock=True)
-    rules = adart_at(session, on)
     if jenis is Jenis.POKOK:
         if member.status is not MemberStatus.CALON:
             raise PokokAlreadyPaid(number=member.number)
+        rules = adart_at(session, on)  # only pokok has its amount set by the AD/ART
         if amount != rules.simpanan_pokok:
             raise PokokAmountMismatch(expected=format_rupiah(rules.simpanan_pokok))
     elif member.status is not MemberStatus.ANGGOTA:

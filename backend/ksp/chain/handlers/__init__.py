@@ -28,7 +28,10 @@ class Owed:
 class OutboxHandler(Protocol):
     kind: ClassVar[OutboxKind]
     contract_name: ClassVar[str]
-    max_batch: ClassVar[int]
+    max_batch: ClassVar[int]  # the contract's own limit (1: one row per call)
+    # Worst-case gas per row in a batch (None: one row per call, nothing to budget); the
+    # worker fits a batch in the gas budget (setting KSP_OUTBOX_BATCH_GAS).
+    gas_per_item: ClassVar[int | None]
 
     def batch_key(self, item: OutboxItem) -> Hashable:
         """Rows with equal keys may share one transaction."""

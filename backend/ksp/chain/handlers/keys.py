@@ -21,6 +21,7 @@ class ChangeMemberAddress:
     kind: ClassVar[OutboxKind] = OutboxKind.CHANGE_MEMBER_ADDRESS
     contract_name: ClassVar[str] = "CoopMembers"
     max_batch: ClassVar[int] = 1  # one member per call
+    gas_per_item: ClassVar[int | None] = None
 
     def batch_key(self, item: OutboxItem) -> Hashable:
         return (self.kind, item.id)
@@ -44,6 +45,7 @@ class MoveSavings:
     kind: ClassVar[OutboxKind] = OutboxKind.MOVE_SAVINGS
     contract_name: ClassVar[str] = "SavingsToken"
     max_batch: ClassVar[int] = 1  # one holder per call
+    gas_per_item: ClassVar[int | None] = None
 
     def batch_key(self, item: OutboxItem) -> Hashable:
         return (self.kind, item.id)

@@ -14,7 +14,8 @@ from ksp.chain.outbox import OutboxItem, OutboxKind
 class AdmitMember:
     kind: ClassVar[OutboxKind] = OutboxKind.ADMIT_MEMBER
     contract_name: ClassVar[str] = "CoopMembers"
-    max_batch: ClassVar[int] = 100
+    max_batch: ClassVar[int] = 1_000
+    gas_per_item: ClassVar[int | None] = 95_000  # admitBatch of 100: 93,293 per member
 
     def batch_key(self, item: OutboxItem) -> Hashable:  # noqa: ARG002 - one batch per kind
         return self.kind
@@ -38,6 +39,7 @@ class ExitMember:
     kind: ClassVar[OutboxKind] = OutboxKind.EXIT_MEMBER
     contract_name: ClassVar[str] = "CoopMembers"
     max_batch: ClassVar[int] = 1  # the contract exits one member per call
+    gas_per_item: ClassVar[int | None] = None
 
     def batch_key(self, item: OutboxItem) -> Hashable:
         return (self.kind, item.id)
