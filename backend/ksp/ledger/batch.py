@@ -112,7 +112,8 @@ def post_many(session: Session, *, entry_date: dt.date, entries: Sequence[NewEnt
         [{"seq": a.seq, "entry_date": entry_date, "kind": e.kind, "memo": e.memo,
           "reverses_id": None} for a, e in zip(appended, entries, strict=True)],
     ).all()
-    session.execute(insert(JournalLine), [
+    # render_nulls: lines with and without a member stay one multi-row INSERT.
+    session.execute(insert(JournalLine).execution_options(render_nulls=True), [
         {"entry_id": entry_id, "account_code": leg.account, "member_number": leg.member,
          "side": leg.side.value, "amount": leg.amount}
         for (entry_id, _seq), entry in zip(ids, entries, strict=True) for leg in entry.legs
