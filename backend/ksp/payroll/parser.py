@@ -176,7 +176,7 @@ def parse(data: bytes) -> ParsedFile:
     delimiter, columns = _header(first)
     known = {MEMBER_COLUMN, NIK_COLUMN, *AMOUNT_COLUMNS, *INFO_COLUMNS}
     filled = dict.fromkeys((c for c in columns if c not in known), 0)
-    reader = csv.reader(physical, delimiter=delimiter)
+    reader = csv.reader(physical, delimiter=delimiter, strict=True)
     lines: list[Line] = []
     last = header_line  # the physical line the reader has read through
     try:
@@ -184,6 +184,9 @@ def parse(data: bytes) -> ParsedFile:
             line_no, last = last + 1, header_line + reader.line_num
             if not any(cell.strip() for cell in row):
                 continue  # blank lines (a trailing newline) are no lines
+            if any("\n" in cell or "\r" in cell for cell in row):
+                # An unclosed quote swallows the lines after it: never guess, refuse.
+                raise FileMalformed(line=line_no)
             if len(lines) >= MAX_LINES:
                 raise TooManyLines(limit=MAX_LINES)
             if len(row) != len(columns):

@@ -172,7 +172,7 @@ def deposit_many(
         select(Member.number, Member.wallet_address).where(
             Member.number.in_(sorted({i.member for i in items})),
             Member.wallet_address.is_not(None)),
-    ).tuples().all()) if items else {}
+    ).all()) if items else {}
     for item, entry in zip(items, posted, strict=True):
         wallet = wallets.get(item.member)
         if wallet is not None:
