@@ -18,7 +18,7 @@ from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
 from ksp.core.settings import get_settings
 from ksp.payroll import service
-from ksp.pengurus_cli import ActorOption, ReasonOption, TanggalOption, _acting
+from ksp.pengurus_cli import ActorOption, ReasonOption, _acting
 from ksp.printing.render import to_csv
 
 console = Console()
@@ -34,8 +34,11 @@ def rejects_path(file: Path) -> Path:
 def import_payroll(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
                                 help="CSV UTF-8 dari juru bayar / the paymaster's CSV"),
-    period: str = typer.Option(..., "--period", help="Bulan potongan / month, YYYY-MM"),
-    tanggal: dt.datetime | None = TanggalOption,
+    period: str = typer.Option(..., "--period", "--periode",
+                               help="Bulan potongan / month, YYYY-MM"),
+    tanggal: dt.datetime | None = typer.Option(
+        None, "--tanggal", "--date", formats=["%Y-%m-%d"],
+        help="Tanggal buku / posting date, YYYY-MM-DD (default: hari ini / today)"),
     alasan: str | None = ReasonOption,
     actor: str | None = ActorOption,
 ) -> None:

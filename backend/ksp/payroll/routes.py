@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -80,32 +80,28 @@ class PayrollImportOut(BaseModel):
     message_en: str
 
 
-async def raw_body(request: Request) -> bytes:
-    """The uploaded file (the body guard has bounded its size)."""
-    return await request.body()
-
-
-RawBody = Annotated[bytes, Depends(raw_body)]
-
-
-def _check_type(content_type: str | None) -> None:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
+async def uploaded_file(request: Request) -> bytes:
+    """The uploaded CSV (the body guard has bounded its size); read from the request, so
+    the document describes the body, not a Content-Type parameter."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media == XLSX:
         raise FormatNotSupported(what="XLSX")
     if media not in CSV_TYPES:
         raise FormatNotSupported(what=(media or "(none)")[:80])
+    return await request.body()
+
+
+UploadedFile = Annotated[bytes, Depends(uploaded_file)]
 
 
 @router.post("/payroll-imports", status_code=201, response_model=PayrollImportOut,
              responses=error_responses(*FILE_ERRORS), openapi_extra=UPLOAD_BODY)
-def create_import(data: RawBody, writer: ImportWriter, factory: FactoryDep, cipher: CipherDep,
-                  period: Period, tanggal: QueryDate = None, alasan: Alasan = None,
-                  nama_berkas: FileName = None,
-                  content_type: Annotated[str | None, Header()] = None) -> Any:
+def create_import(writer: ImportWriter, data: UploadedFile, factory: FactoryDep,
+                  cipher: CipherDep, period: Period, tanggal: QueryDate = None,
+                  alasan: Alasan = None, nama_berkas: FileName = None) -> Any:
     """Impor potong gaji: every line checked first, then the good lines post as deposits
     (to Bank). Lines already imported from this file post nothing; the reply counts them.
     Needs an Idempotency-Key header; a retry with it answers the same import."""
-    _check_type(content_type)
     on = tanggal or clock.today()
     checked, reason = service.prepare(factory, cipher, data, period=period, on=on,
                                       reason=alasan)
