@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 from ksp.api.deps import CipherDep, FactoryDep, SessionDep, Writer, require_roles, writer_for
 from ksp.api.errors import BodyTooLarge, InvalidUtf8
 from ksp.api.openapi import error_responses
-from ksp.api.types import INT64_MAX, OptionalText, QueryDate
+from ksp.api.types import INT64_MAX, QueryDate, clean_text
 from ksp.auth.service import READ_ALL, WRITE
 from ksp.core import clock
+from ksp.core.errors import InvalidInput
 from ksp.ledger.dates import POSTING_DATE_ERRORS
 from ksp.ledger.errors import PeriodClosed
 from ksp.payroll import service
@@ -39,9 +40,9 @@ Reader = Annotated[Any, Depends(require_roles(*READ_ALL))]
 ImportId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor impor / import id")]
 Period = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", min_length=7,
                               max_length=7, description="Bulan potongan / month, YYYY-MM")]
-FileName = Annotated[OptionalText, Query(max_length=200,
-                                         description="Nama berkas / file name, for the record")]
-Alasan = Annotated[OptionalText, Query(max_length=200, description=(
+FileName = Annotated[str | None, Query(max_length=200,
+                                       description="Nama berkas / file name, for the record")]
+Alasan = Annotated[str | None, Query(max_length=200, description=(
     "Alasan bila tanggal sebelum hari ini (default: 'Potong gaji periode YYYY-MM') / "
     "reason for a past date"))]
 CSV_TYPES = frozenset({"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"})
@@ -94,6 +95,17 @@ async def uploaded_file(request: Request) -> bytes:
 UploadedFile = Annotated[bytes, Depends(uploaded_file)]
 
 
+def _text(value: str | None, field: str) -> str | None:
+    """A query text as a body's OptionalText: blank is not given, the rest clean."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return clean_text(value)
+    except ValueError as exc:
+        raise InvalidInput(field=field, reason_id="berisi karakter yang tidak diizinkan",
+                           reason_en=str(exc)) from exc
+
+
 @router.post("/payroll-imports", status_code=201, response_model=PayrollImportOut,
              responses=error_responses(*FILE_ERRORS), openapi_extra=UPLOAD_BODY)
 def create_import(writer: ImportWriter, data: UploadedFile, factory: FactoryDep,
@@ -102,6 +114,7 @@ def create_import(writer: ImportWriter, data: UploadedFile, factory: FactoryDep,
     """Impor potong gaji: every line checked first, then the good lines post as deposits
     (to Bank). Lines already imported from this file post nothing; the reply counts them.
     Needs an Idempotency-Key header; a retry with it answers the same import."""
+    alasan, nama_berkas = _text(alasan, "alasan"), _text(nama_berkas, "nama_berkas")
     on = tanggal or clock.today()
     checked, reason = service.prepare(factory, cipher, data, period=period, on=on,
                                       reason=alasan)

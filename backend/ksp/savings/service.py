@@ -122,16 +122,28 @@ class Deposited:
     amount: int
 
 
-def refusals(session: Session, items: Sequence[DepositItem], *, on: dt.date
-             ) -> list[KspError | None]:
-    """What `deposit` would refuse of each wajib or sukarela item (None: it would post),
-    with the members' rows locked until the transaction ends, as `deposit` locks them."""
-    numbers = sorted({item.member for item in items})
-    found: dict[int, Member] = {}
-    for start in range(0, len(numbers), 1000):
-        rows = session.scalars(select(Member).where(
-            Member.number.in_(numbers[start : start + 1000])).with_for_update())
-        found.update((m.number, m) for m in rows)
+@dataclass(frozen=True)
+class _Locked:
+    status: MemberStatus
+    joined_on: dt.date | None
+    wallet: str | None
+
+
+def _lock_members(session: Session, numbers: Sequence[int]) -> dict[int, _Locked]:
+    """The members' rows, locked until the transaction ends (as `deposit` locks one)."""
+    found: dict[int, _Locked] = {}
+    ordered = sorted(set(numbers))
+    for start in range(0, len(ordered), 1000):
+        rows = session.execute(
+            select(Member.number, Member.status, Member.joined_on, Member.wallet_address)
+            .where(Member.number.in_(ordered[start : start + 1000])).with_for_update())
+        found.update((number, _Locked(status, joined, wallet))
+                     for number, status, joined, wallet in rows)
+    return found
+
+
+def _refusals(found: dict[int, _Locked], items: Sequence[DepositItem], on: dt.date
+              ) -> list[KspError | None]:
     result: list[KspError | None] = []
     for item in items:
         if item.jenis is Jenis.POKOK:  # paid once on joining, with its own rules
@@ -142,9 +154,9 @@ def refusals(session: Session, items: Sequence[DepositItem], *, on: dt.date
             if member is None:
                 raise UnknownMember(number=item.member)
             if member.status is not MemberStatus.ANGGOTA:
-                raise MemberNotActive(number=member.number, status=member.status.value)
+                raise MemberNotActive(number=item.member, status=member.status.value)
             if member.joined_on is not None and on < member.joined_on:
-                raise dates.DateBeforeJoining(member=member.number,
+                raise dates.DateBeforeJoining(member=item.member,
                                               joined_on=member.joined_on.isoformat(),
                                               date=on.isoformat())
         except KspError as exc:
@@ -154,6 +166,13 @@ def refusals(session: Session, items: Sequence[DepositItem], *, on: dt.date
     return result
 
 
+def refusals(session: Session, items: Sequence[DepositItem], *, on: dt.date
+             ) -> list[KspError | None]:
+    """What `deposit` would refuse of each wajib or sukarela item (None: it would post),
+    with the members' rows locked until the transaction ends."""
+    return _refusals(_lock_members(session, [i.member for i in items]), items, on)
+
+
 def deposit_many(
     session: Session, items: Sequence[DepositItem], *, on: dt.date,
     cash_account: str = chart.KAS, reason: str | None = None,
@@ -161,20 +180,16 @@ def deposit_many(
     """Many wajib/sukarela deposits, all dated `on`, in the caller's transaction: each
     checked as `deposit` checks it, each its own journal and log entry and SavingsToken
     mirror. All or nothing: the first refusal is raised (call `refusals` first to sort)."""
-    for refusal in refusals(session, items, on=on):
+    found = _lock_members(session, [i.member for i in items])
+    for refusal in _refusals(found, items, on):
         if refusal is not None:
             raise refusal
     posted = postings.post_many(
         session, [postings.SavingsDeposit(i.member, i.jenis, i.amount, cash_account)
                   for i in items],
         on=on, reason=reason, log_data=[i.log_data for i in items])
-    wallets = dict(session.execute(
-        select(Member.number, Member.wallet_address).where(
-            Member.number.in_(sorted({i.member for i in items})),
-            Member.wallet_address.is_not(None)),
-    ).all()) if items else {}
     for item, entry in zip(items, posted, strict=True):
-        wallet = wallets.get(item.member)
+        wallet = found[item.member].wallet
         if wallet is not None:
             enqueue(session, seq=entry.seq, kind=OutboxKind.MIRROR_SAVINGS,
                     data={"member": item.member, "wallet": wallet,
