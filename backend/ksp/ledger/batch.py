@@ -6,11 +6,12 @@ so seqs stay gapless and the frontier exact."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import FromClause, Table, insert, select
 from sqlalchemy.orm import Session
 
 from ksp.anchoring.merkle import leaf_hash, node_hash
@@ -20,6 +21,75 @@ from ksp.ledger.chart import known_accounts
 from ksp.ledger.errors import UnknownAccount
 from ksp.ledger.journal import Leg, _joined_on, validate_legs
 from ksp.ledger.models import JournalEntry, JournalLine, LogEntry, MerkleNode
+
+
+def insert_rows(session: Session, table: FromClause, rows: Sequence[dict[str, Any]]) -> None:
+    """Many rows into one table in the caller's transaction: COPY on PostgreSQL (psycopg
+    would otherwise execute once per row, or re-parse a huge multi-row INSERT for every
+    batch), one executemany elsewhere. Triggers and constraints apply to COPY too."""
+    if not rows:
+        return
+    session.flush()  # rows these reference (ORM objects) go first
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(cast(Table, table)), list(rows))
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    columns = list(rows[0])
+    statement = (f"COPY {quote(cast(Table, table).name)} "
+                 f"({', '.join(quote(c) for c in columns)}) FROM STDIN")
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+# The escapes of RFC 8785 for strings are exactly those of Python's JSON encoder
+# (json.encoder's ESCAPE and ESCAPE_DCT: ", \, \b \f \n \r \t, other controls as
+# \u00xx); its C version is much faster than the rfc8785 package.
+_quote_str = json.encoder.encode_basestring
+_JSON_INT = 2**53 - 1  # RFC 8785 numbers are doubles: beyond this, the package decides
+
+
+class _NotPlain(Exception):
+    """A value the fast encoder leaves to the rfc8785 package."""
+
+
+def _canonical(value: Any) -> str:
+    """RFC 8785 for plain values: dicts with ASCII keys, lists, str, int, bool, None."""
+    kind = type(value)
+    if kind is str:
+        return str(_quote_str(value))
+    if kind is int:
+        if -_JSON_INT <= value <= _JSON_INT:
+            return str(value)
+        raise _NotPlain
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is dict:
+        # ASCII keys: sorting by code point is sorting by UTF-16 units, as RFC 8785 asks.
+        if not all(type(k) is str and k.isascii() for k in value):
+            raise _NotPlain
+        return "{" + ",".join(f"{_quote_str(k)}:{_canonical(value[k])}"
+                              for k in sorted(value)) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    raise _NotPlain
+
+
+def encode_payload(seq: int, kind: str, recorded_at: dt.datetime, data: dict[str, Any]
+                   ) -> bytes:
+    """The bytes `log.encode_payload` gives, faster for plain data; anything else goes
+    to it (tests/payroll/test_batch_ledger.py compares the two)."""
+    record = {"seq": seq, "kind": kind,
+              "at": recorded_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+              "data": data}
+    try:
+        return _canonical(record).encode("utf-8")
+    except (_NotPlain, UnicodeEncodeError):
+        return log.encode_payload(seq, kind, recorded_at, data)
 
 
 @dataclass(frozen=True)
@@ -52,7 +122,7 @@ def append_many(session: Session, records: Sequence[tuple[str, dict[str, Any]]]
     appended: list[log.Appended] = []
     for kind, data in records:
         index, seq = size, size + 1
-        payload = log.encode_payload(seq, kind, recorded_at, data)
+        payload = encode_payload(seq, kind, recorded_at, data)
         leaf = leaf_hash(payload)
         entries.append({"seq": seq, "kind": kind, "payload": payload.decode(),
                         "leaf_hash": leaf, "recorded_at": recorded_at})
@@ -64,9 +134,8 @@ def append_many(session: Session, records: Sequence[tuple[str, dict[str, Any]]]
         frontier.append(carry)
         size = seq
         appended.append(log.Appended(seq=seq, leaf_hash=leaf))
-    session.execute(insert(LogEntry), entries)
-    if nodes:
-        session.execute(insert(MerkleNode), nodes)
+    insert_rows(session, LogEntry.__table__, entries)
+    insert_rows(session, MerkleNode.__table__, nodes)
     head.frontier = b"".join(frontier)
     head.size = size
     session.flush()
@@ -106,14 +175,14 @@ def post_many(session: Session, *, entry_date: dt.date, entries: Sequence[NewEnt
         data.update(entry.log_data)
         records.append((f"journal.{entry.kind}", data))
     appended = append_many(session, records)
-    ids = session.execute(
-        insert(JournalEntry).returning(JournalEntry.id, JournalEntry.seq,
-                                       sort_by_parameter_order=True),
-        [{"seq": a.seq, "entry_date": entry_date, "kind": e.kind, "memo": e.memo,
-          "reverses_id": None} for a, e in zip(appended, entries, strict=True)],
-    ).all()
-    # render_nulls: lines with and without a member stay one multi-row INSERT.
-    session.execute(insert(JournalLine).execution_options(render_nulls=True), [
+    insert_rows(session, JournalEntry.__table__, [
+        {"seq": a.seq, "entry_date": entry_date, "kind": e.kind, "memo": e.memo,
+         "reverses_id": None} for a, e in zip(appended, entries, strict=True)])
+    first, last = appended[0].seq, appended[-1].seq
+    ids = session.execute(select(JournalEntry.id, JournalEntry.seq)
+                          .where(JournalEntry.seq.between(first, last))
+                          .order_by(JournalEntry.seq)).all()
+    insert_rows(session, JournalLine.__table__, [
         {"entry_id": entry_id, "account_code": leg.account, "member_number": leg.member,
          "side": leg.side.value, "amount": leg.amount}
         for (entry_id, _seq), entry in zip(ids, entries, strict=True) for leg in entry.legs

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ksp.audit import service as audit
@@ -30,6 +30,7 @@ from ksp.core.db import transaction
 from ksp.core.errors import KspError
 from ksp.core.money import format_rupiah
 from ksp.ledger import chart, dates, log
+from ksp.ledger.batch import insert_rows
 from ksp.ledger.models import LogHead
 from ksp.members.models import Member, MemberStatus
 from ksp.payroll.errors import ImportNotFound, InvalidPeriod
@@ -338,7 +339,7 @@ def _deposit(session: Session, ready: Sequence[tuple[GoodLine, list[DepositItem]
                          "member_number": d.member, "amount": d.amount, "seq": d.seq,
                          "import_id": import_id, "period": period})
         position += len(group)
-    session.execute(insert(PayrollLine), rows)
+    insert_rows(session, PayrollLine.__table__, rows)
     result.lines += len(ready)
     result.last_seq = deposited[-1].seq
 
@@ -360,7 +361,7 @@ def finish(session: Session, import_id: int, checked: Checked, posted: Posted, *
     row.rejected = len(rejects)
     row.status, row.finished_at = STATUS_DONE, clock.now()
     if rejects:
-        session.execute(insert(PayrollReject), [
+        insert_rows(session, PayrollReject.__table__, [
             {"import_id": import_id, "line_no": r.line_no, "member_given": r.member_given[:40],
              "code": r.code[:64], "reason_id": r.reason_id[:400], "reason_en": r.reason_en[:400]}
             for r in rejects])
