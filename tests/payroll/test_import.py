@@ -231,3 +231,43 @@ def test_pengawas_and_members_cannot_import(db_settings):
     assert refused.status_code == 403
     assert client.get(f"{PATH}/1", pengawas).status_code == 404
     assert client.get(f"{PATH}/1", pengawas).json()["code"] == "payroll_import_not_found"
+
+
+def test_books_closed_after_the_check_refuse_each_line_alone(db_settings):
+    """A refusal the checks could not foresee (the period closed meanwhile): the chunk is
+    retried line by line, each line a reject with the ledger's own reason."""
+    import datetime as dt
+
+    from ksp.core import clock
+    from ksp.core.crypto import PiiCipher
+    from ksp.core.db import transaction
+    from ksp.ledger import journal
+    from ksp.payroll import service
+
+    client = KspClient(db_settings)
+    pengurus = client.staff(Role.PENGURUS)
+    for serial in (1, 2):
+        anggota(client, pengurus, serial)
+    factory = client.app.state.sessionmaker
+    cipher = PiiCipher(db_settings.pii_key_bytes())
+    yesterday = clock.today() - dt.timedelta(days=1)
+    data = f"{HEADER}\n1;;A;50.000;\n2;;B;50.000;\n".encode()
+    checked, reason = service.prepare(factory, cipher, data, period="2026-11", on=yesterday,
+                                      reason=None)
+    assert reason == "Potong gaji periode 2026-11" and len(checked.good) == 2
+    with transaction(factory) as session:
+        journal.close_period(session, through=yesterday)
+        import_id = service.start(session, checked, actor="pengurus", role="pengurus",
+                                  file_name=None).id
+    state = bank_and_balance(client)
+
+    result = service.complete(factory, import_id, checked, reason, actor="pengurus",
+                              role="pengurus", action="test")
+
+    assert (result["posted_lines"], result["rejected"]) == (0, 2)
+    with factory() as session:
+        rejects = session.scalars(select(PayrollReject).order_by(PayrollReject.line_no)).all()
+    assert [(r.line_no, r.member_given, r.code) for r in rejects] == [
+        (2, "1", "period_closed"), (3, "2", "period_closed")]
+    assert all("ditutup" in r.reason_id and "closed" in r.reason_en for r in rejects)
+    assert bank_and_balance(client) == state
