@@ -351,6 +351,8 @@ def finish(session: Session, import_id: int, checked: Checked, posted: Posted, *
     row = session.get(PayrollImport, import_id, with_for_update=True)
     if row is None:
         raise ImportNotFound(id=import_id)
+    if row.status == STATUS_DONE:  # a twin retry finished it meanwhile
+        return row
     lines, postings, amount = session.execute(
         select(func.count(func.distinct(PayrollLine.line_no)), func.count(),
                func.coalesce(func.sum(PayrollLine.amount), 0))
