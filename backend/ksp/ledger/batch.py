@@ -44,39 +44,25 @@ def insert_rows(session: Session, table: FromClause, rows: Sequence[dict[str, An
             copy.write_row([row[c] for c in columns])
 
 
-# The escapes of RFC 8785 for strings are exactly those of Python's JSON encoder
-# (json.encoder's ESCAPE and ESCAPE_DCT: ", \, \b \f \n \r \t, other controls as
-# \u00xx); its C version is much faster than the rfc8785 package.
-_quote_str = json.encoder.encode_basestring
+# For plain data, RFC 8785 is what Python's JSON encoder writes with sorted keys and no
+# spaces: the same string escapes (json.encoder's ESCAPE and ESCAPE_DCT: quote, backslash,
+# b f n r t, other controls as u00xx), integers as digits, ASCII keys sorted alike by
+# code point and by UTF-16 unit. Its C encoder is much faster than the rfc8785 package.
 _JSON_INT = 2**53 - 1  # RFC 8785 numbers are doubles: beyond this, the package decides
 
 
-class _NotPlain(Exception):
-    """A value the fast encoder leaves to the rfc8785 package."""
-
-
-def _canonical(value: Any) -> str:
-    """RFC 8785 for plain values: dicts with ASCII keys, lists, str, int, bool, None."""
+def _plain(value: Any) -> bool:
+    """Dicts with ASCII keys, lists, str, bool, None and integers a double holds."""
     kind = type(value)
-    if kind is str:
-        return str(_quote_str(value))
+    if kind is str or kind is bool or value is None:
+        return True
     if kind is int:
-        if -_JSON_INT <= value <= _JSON_INT:
-            return str(value)
-        raise _NotPlain
-    if value is None:
-        return "null"
-    if kind is bool:
-        return "true" if value else "false"
+        return bool(-_JSON_INT <= value <= _JSON_INT)
     if kind is dict:
-        # ASCII keys: sorting by code point is sorting by UTF-16 units, as RFC 8785 asks.
-        if not all(type(k) is str and k.isascii() for k in value):
-            raise _NotPlain
-        return "{" + ",".join(f"{_quote_str(k)}:{_canonical(value[k])}"
-                              for k in sorted(value)) + "}"
+        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
     if kind is list or kind is tuple:
-        return "[" + ",".join(_canonical(v) for v in value) + "]"
-    raise _NotPlain
+        return all(_plain(v) for v in value)
+    return False
 
 
 def encode_payload(seq: int, kind: str, recorded_at: dt.datetime, data: dict[str, Any]
@@ -86,10 +72,13 @@ def encode_payload(seq: int, kind: str, recorded_at: dt.datetime, data: dict[str
     record = {"seq": seq, "kind": kind,
               "at": recorded_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
               "data": data}
-    try:
-        return _canonical(record).encode("utf-8")
-    except (_NotPlain, UnicodeEncodeError):
-        return log.encode_payload(seq, kind, recorded_at, data)
+    if _plain(data) and seq <= _JSON_INT:
+        try:
+            return json.dumps(record, ensure_ascii=False, sort_keys=True,
+                              separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: the package refuses it
+            pass
+    return log.encode_payload(seq, kind, recorded_at, data)
 
 
 @dataclass(frozen=True)
