@@ -168,6 +168,7 @@ def _measure(lines: int) -> dict[str, Any]:
         second = service.complete(factory, second_id, checked, reason, actor="bench",
                                   role="admin", action="bench payroll import")
         reimport = time.perf_counter() - again
+        factory.kw["bind"].dispose()  # give the server its connections back
     postings_made = after["log_size"] - before["log_size"]
     return {
         "lines": lines,
