@@ -457,7 +457,3 @@ def rejects_table(session: Session, import_id: int) -> list[list[Any]]:
                PayrollReject.reason_id, PayrollReject.reason_en)
         .where(PayrollReject.import_id == import_id).order_by(PayrollReject.line_no))
     return [list(r) for r in rows]
-
-
-def rejects_csv_of(rejects: Sequence[Reject]) -> list[list[Any]]:
-    return [[r.line_no, r.member_given, r.code, r.reason_id, r.reason_en] for r in rejects]
