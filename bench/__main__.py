@@ -24,6 +24,7 @@ BENCHES = [
     "bench_store_proofs",
     "bench_audit",
     "bench_page_load",
+    "bench_payroll",
 ]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

@@ -8,13 +8,15 @@ and one function registered on `posting_for`."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import singledispatch
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ksp.accounting.products import AccountRole, Jenis, account_for, savings_product
-from ksp.ledger import journal
+from ksp.ledger import batch, journal
 from ksp.ledger.journal import Leg, credit, debit
 from ksp.ledger.models import JournalEntry
 
@@ -99,3 +101,16 @@ def post(session: Session, event: Event, *, on: dt.date, reason: str | None = No
     posting = posting_for(event)
     return journal.post(session, entry_date=on, kind=posting.kind, memo=posting.memo,
                         legs=posting.legs, reason=reason)
+
+
+def post_many(session: Session, events: Sequence[Event], *, on: dt.date,
+              reason: str | None = None,
+              log_data: Sequence[dict[str, Any]] | None = None) -> list[batch.Posted]:
+    """Posts many events, all dated `on`, each its own entry, in the caller's transaction
+    (bulk imports); `log_data[i]` adds to event i's log entry."""
+    extra = log_data if log_data is not None else [{}] * len(events)
+    entries = []
+    for event, more in zip(events, extra, strict=True):
+        posting = posting_for(event)
+        entries.append(batch.NewEntry(posting.kind, posting.memo, posting.legs, more))
+    return batch.post_many(session, entry_date=on, entries=entries, reason=reason)

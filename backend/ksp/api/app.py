@@ -28,6 +28,8 @@ from ksp.ledger.routes import router as ledger_router
 from ksp.members.key_routes import router as key_replacement_router
 from ksp.members.link_routes import router as link_request_router
 from ksp.members.routes import router as members_router
+from ksp.payroll.routes import UPLOAD_PATHS
+from ksp.payroll.routes import router as payroll_router
 from ksp.printing.routes import router as printing_router
 from ksp.receipts.routes import router as receipts_router
 from ksp.receipts.service import signer_address
@@ -58,14 +60,15 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.include_router(receipts_router)
     app.include_router(key_replacement_router)
     app.include_router(link_request_router)
-    for router in (corrections_router, audit_router, staff_router):
+    for router in (corrections_router, audit_router, staff_router, payroll_router):
         app.include_router(router)
     app.include_router(config_router(TOKEN_ID_BY_JENIS, signer_address))
     install_pages(app)  # last: the wallet page and /static never shadow an API route
     document_routes(app)
     # Added last = outermost: the headers go on the guard's refusals too.
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes,
-                       max_json_depth=settings.max_json_depth)
+                       max_json_depth=settings.max_json_depth, uploads=UPLOAD_PATHS,
+                       max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders, connect_sources=_rpc_origins(settings))
     return app
 

@@ -112,18 +112,30 @@ def _content_length(scope: Scope) -> int | None:
 
 
 class BodyGuard:
-    def __init__(self, app: App, *, max_body_bytes: int, max_json_depth: int) -> None:
+    """`uploads`: POST paths that take a file (the payroll import), with their own larger
+    limit `max_upload_bytes`; every other body keeps `max_body_bytes`."""
+
+    def __init__(self, app: App, *, max_body_bytes: int, max_json_depth: int,
+                 uploads: frozenset[str] = frozenset(), max_upload_bytes: int = 0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_json_depth = max_json_depth
+        self.uploads = uploads
+        self.max_upload_bytes = max(max_upload_bytes, max_body_bytes)
+
+    def limit_for(self, scope: Scope) -> int:
+        if scope.get("method") == "POST" and scope.get("path") in self.uploads:
+            return self.max_upload_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await _reply(BodyTooLarge(limit=self.max_body_bytes), scope, receive, send)
+        if declared is not None and declared > limit:
+            await _reply(BodyTooLarge(limit=limit), scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -134,8 +146,8 @@ class BodyGuard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
-                await _reply(BodyTooLarge(limit=self.max_body_bytes), scope, receive, send)
+            if size > limit:
+                await _reply(BodyTooLarge(limit=limit), scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)

@@ -25,7 +25,8 @@ def import_models() -> None:
     import ksp.core.idempotency
     import ksp.corrections.models
     import ksp.ledger.models
-    import ksp.members.models  # noqa: F401
+    import ksp.members.models
+    import ksp.payroll.models  # noqa: F401
 
 
 def append_only_ddl(dialect: str) -> list[str]:

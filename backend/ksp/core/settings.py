@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     port: int = 8000
     # Request bodies: refused before parsing above this size or JSON nesting depth.
     max_body_bytes: int = 1_048_576
+    # ... except file uploads (the payroll import: 200,000 lines are about 6 MB).
+    max_upload_bytes: int = 16_777_216
     max_json_depth: int = 32
     # Where members reach this server; the wallet sign-in message names this domain and URI
     # (never the request's Host header, which a look-alike site controls).

@@ -4,7 +4,9 @@ a journal entry posted by the ledger, plus a SavingsToken mirror row in the chai
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,12 +16,13 @@ from ksp.accounting.products import Jenis as Jenis  # defined beside its account
 from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.coop.service import adart_at, adart_on, adart_timeline
 from ksp.core import clock
+from ksp.core.errors import KspError
 from ksp.core.money import MAX_AMOUNT, format_rupiah
 from ksp.ledger import chart, dates, log
 from ksp.ledger.models import JournalEntry, JournalLine
 from ksp.ledger.reports import member_balances
 from ksp.members import service as members
-from ksp.members.errors import MemberNotActive
+from ksp.members.errors import MemberNotActive, UnknownMember
 from ksp.members.models import Member, MemberStatus
 from ksp.savings.errors import (
     ExitBeforeJoining,
@@ -98,6 +101,101 @@ def deposit(
     if jenis is Jenis.POKOK:
         members.admit(session, member, on=on)
     return Movement(entry.seq, entry.id, member.number, jenis, amount, balance, on)
+
+
+@dataclass(frozen=True)
+class DepositItem:
+    """One deposit of a bulk import; `log_data` is added to its log entry (its source)."""
+
+    member: int
+    jenis: Jenis
+    amount: int
+    log_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deposited:
+    seq: int
+    entry_id: int
+    member: int
+    jenis: Jenis
+    amount: int
+
+
+@dataclass(frozen=True)
+class _Locked:
+    status: MemberStatus
+    joined_on: dt.date | None
+    wallet: str | None
+
+
+def _lock_members(session: Session, numbers: Sequence[int]) -> dict[int, _Locked]:
+    """The members' rows, locked until the transaction ends (as `deposit` locks one)."""
+    found: dict[int, _Locked] = {}
+    ordered = sorted(set(numbers))
+    for start in range(0, len(ordered), 1000):
+        rows = session.execute(
+            select(Member.number, Member.status, Member.joined_on, Member.wallet_address)
+            .where(Member.number.in_(ordered[start : start + 1000])).with_for_update())
+        found.update((number, _Locked(status, joined, wallet))
+                     for number, status, joined, wallet in rows)
+    return found
+
+
+def _refusals(found: dict[int, _Locked], items: Sequence[DepositItem], on: dt.date
+              ) -> list[KspError | None]:
+    result: list[KspError | None] = []
+    for item in items:
+        if item.jenis is Jenis.POKOK:  # paid once on joining, with its own rules
+            raise ValueError("deposit_many takes wajib and sukarela only")
+        member = found.get(item.member)
+        try:
+            check_amount(item.amount)
+            if member is None:
+                raise UnknownMember(number=item.member)
+            if member.status is not MemberStatus.ANGGOTA:
+                raise MemberNotActive(number=item.member, status=member.status.value)
+            if member.joined_on is not None and on < member.joined_on:
+                raise dates.DateBeforeJoining(member=item.member,
+                                              joined_on=member.joined_on.isoformat(),
+                                              date=on.isoformat())
+        except KspError as exc:
+            result.append(exc)
+        else:
+            result.append(None)
+    return result
+
+
+def refusals(session: Session, items: Sequence[DepositItem], *, on: dt.date
+             ) -> list[KspError | None]:
+    """What `deposit` would refuse of each wajib or sukarela item (None: it would post),
+    with the members' rows locked until the transaction ends."""
+    return _refusals(_lock_members(session, [i.member for i in items]), items, on)
+
+
+def deposit_many(
+    session: Session, items: Sequence[DepositItem], *, on: dt.date,
+    cash_account: str = chart.KAS, reason: str | None = None,
+) -> list[Deposited]:
+    """Many wajib/sukarela deposits, all dated `on`, in the caller's transaction: each
+    checked as `deposit` checks it, each its own journal and log entry and SavingsToken
+    mirror. All or nothing: the first refusal is raised (call `refusals` first to sort)."""
+    found = _lock_members(session, [i.member for i in items])
+    for refusal in _refusals(found, items, on):
+        if refusal is not None:
+            raise refusal
+    posted = postings.post_many(
+        session, [postings.SavingsDeposit(i.member, i.jenis, i.amount, cash_account)
+                  for i in items],
+        on=on, reason=reason, log_data=[i.log_data for i in items])
+    for item, entry in zip(items, posted, strict=True):
+        wallet = found[item.member].wallet
+        if wallet is not None:
+            enqueue(session, seq=entry.seq, kind=OutboxKind.MIRROR_SAVINGS,
+                    data={"member": item.member, "wallet": wallet,
+                          "token_id": products.token_id(item.jenis), "delta": item.amount})
+    return [Deposited(p.seq, p.entry_id, i.member, i.jenis, i.amount)
+            for i, p in zip(items, posted, strict=True)]
 
 
 def withdraw(
