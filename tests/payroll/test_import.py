@@ -118,8 +118,8 @@ def test_re_importing_the_same_file_posts_nothing_and_says_so(db_settings):
     assert first.status_code == 201, first.text
     bank, _balanced, size = bank_and_balance(client)
 
-    # The same file again, under a new key and even another period: nothing new.
-    again = upload(client, pengurus, the_file(), query="period=2026-12")
+    # The same file again, under a new key, for the same period: nothing new.
+    again = upload(client, pengurus, the_file())
 
     assert again.status_code == 201, again.text
     result = again.json()
@@ -130,6 +130,13 @@ def test_re_importing_the_same_file_posts_nothing_and_says_so(db_settings):
     assert "already imported: 3 lines" in result["message_en"]
     assert bank_and_balance(client) == (bank, True, size)
     assert savings_of(client, pengurus, 1)["wajib"] == 50_000
+
+    # Next month the paymaster sends the very same bytes (the deductions did not change):
+    # that is next month's money and posts again.
+    december = upload(client, pengurus, the_file(), query="period=2026-12").json()
+    assert (december["posted_lines"], december["already_imported"]) == (3, 0)
+    assert december["posted_amount"] == first.json()["posted_amount"]
+    assert savings_of(client, pengurus, 1)["wajib"] == 100_000
 
 
 def test_a_retry_with_the_same_key_answers_the_same_import(db_settings):

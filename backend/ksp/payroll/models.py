@@ -46,11 +46,12 @@ class PayrollImport(Base):
 
 
 class PayrollLine(Base):
-    """A deposit made from a file line: the (file, line, jenis) key makes re-imports post
-    nothing new."""
+    """A deposit made from a file line: the (file, period, line, jenis) key makes re-imports
+    post nothing new. The period is part of it because the same deductions month after
+    month make a byte-identical file, which is next month's money, not a re-import."""
 
     __tablename__ = "payroll_lines"
-    __table_args__ = (UniqueConstraint("file_sha256", "line_no", "jenis"),
+    __table_args__ = (UniqueConstraint("file_sha256", "period", "line_no", "jenis"),
                       Index("ix_payroll_lines_period_member", "period", "member_number"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

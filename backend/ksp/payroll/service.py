@@ -287,7 +287,7 @@ def _post_chunk(session: Session, checked: Checked, chunk: Sequence[GoodLine],
     log.lock_head(session)  # first: every writer waits here, so the looks below are exact
     # Good lines are in file order: one index range, not a list of 500 line numbers.
     done = set(session.scalars(select(PayrollLine.line_no).where(
-        PayrollLine.file_sha256 == sha,
+        PayrollLine.file_sha256 == sha, PayrollLine.period == period,
         PayrollLine.line_no.between(chunk[0].line_no, chunk[-1].line_no))))
     fresh = [line for line in chunk if line.line_no not in done]
     result.already += len(chunk) - len(fresh)

@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['seq'], ['log_entries.seq'],
                             name=op.f('fk_payroll_lines_seq_log_entries')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payroll_lines')),
-    sa.UniqueConstraint('file_sha256', 'line_no', 'jenis',
+    sa.UniqueConstraint('file_sha256', 'period', 'line_no', 'jenis',
                         name=op.f('uq_payroll_lines_file_sha256')),
     sa.UniqueConstraint('seq', name=op.f('uq_payroll_lines_seq'))
     )
