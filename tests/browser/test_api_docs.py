@@ -11,7 +11,8 @@ import pytest
 
 from ksp.auth.models import Role
 from ksp.core.settings import PROJECT_ROOT
-from tests.browser.test_wallet_page import TIMEOUT_MS, browser, serve
+from tests.browser.guard import guarded_context
+from tests.browser.test_wallet_page import browser, serve
 from tests.support.client import KspClient
 
 pytestmark = pytest.mark.browser
@@ -22,25 +23,11 @@ __all__ = ["browser"]  # the module-scoped Chromium fixture, shared with the wal
 def test_docs_render_offline_with_operations_and_authorize(browser: Any, settings) -> None:
     from playwright.sync_api import expect
 
-    outside: list[str] = []
-    violations: list[str] = []
     client = KspClient(settings)
     token = client.staff(Role.PENGURUS)
     with serve(client.app) as base:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-
-        def only_this_server(route: Any) -> None:
-            if route.request.url.startswith(base):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_this_server)
-        page = context.new_page()
-        page.on("console", lambda m: violations.append(m.text)
-                if "Content Security Policy" in m.text else None)
+        context, page, outside, violations = guarded_context(
+            browser, (base,), viewport={"width": 1280, "height": 900})
         page.goto(base + "/docs")
         expect(page.locator(".swagger-ui .info .title")).to_contain_text("KSP")
         expect(page.locator(".opblock-summary-path",

@@ -15,6 +15,7 @@ from ksp.auth.models import Role
 from ksp.auth.service import create_staff
 from ksp.core.db import transaction
 from ksp.core.settings import PROJECT_ROOT, Settings
+from tests.browser.guard import guarded_context
 from tests.browser.test_wallet_page import browser, serve
 from tests.support.factories import nik
 
@@ -41,23 +42,9 @@ def test_pengurus_registers_a_member_takes_pokok_and_sukarela_and_prints_the_rec
     app = create_app(settings)
     with transaction(app.state.sessionmaker) as session:
         create_staff(session, username="bu.ketua", password=PASSWORD, role=Role.PENGURUS)
-    outside: list[str] = []
-    violations: list[str] = []
     with serve(app) as base:
-        context = browser.new_context(viewport={"width": 1024, "height": 768})
-        context.set_default_timeout(TIMEOUT_MS)
-
-        def only_this_server(route: Any) -> None:
-            if route.request.url.startswith(base):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_this_server)
-        page = context.new_page()
-        page.on("console", lambda m: violations.append(m.text)
-                if "Content Security Policy" in m.text else None)
+        context, page, outside, violations = guarded_context(
+            browser, (base,), viewport={"width": 1024, "height": 768})
 
         page.goto(base + "/staff/")
         page.locator("input[name=username]").fill("bu.ketua")

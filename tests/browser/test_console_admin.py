@@ -16,6 +16,7 @@ from ksp.auth.models import Role
 from ksp.auth.service import create_staff
 from ksp.core.db import transaction
 from ksp.core.settings import PROJECT_ROOT, Settings
+from tests.browser.guard import guarded_context
 from tests.browser.test_wallet_page import browser, serve
 from tests.console.test_admin import add_chain_rows, add_events
 
@@ -38,23 +39,9 @@ def test_super_admin_reads_the_chain_manages_staff_and_filters_the_audit_trail(
         create_staff(session, username="kasir", password=PASSWORD, role=Role.ADMIN)
     add_chain_rows(factory)
     add_events(factory)
-    outside: list[str] = []
-    violations: list[str] = []
     with serve(app) as base:
-        context = browser.new_context(viewport={"width": 1100, "height": 800})
-        context.set_default_timeout(TIMEOUT_MS)
-
-        def only_this_server(route: Any) -> None:
-            if route.request.url.startswith(base):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_this_server)
-        page = context.new_page()
-        page.on("console", lambda m: violations.append(m.text)
-                if "Content Security Policy" in m.text else None)
+        context, page, outside, violations = guarded_context(
+            browser, (base,), viewport={"width": 1100, "height": 800})
 
         page.goto(base + "/staff/")
         page.locator("input[name=username]").fill("pak.it")

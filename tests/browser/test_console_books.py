@@ -19,6 +19,7 @@ from ksp.core.db import transaction
 from ksp.core.settings import PROJECT_ROOT, Settings
 from ksp.savings import service as savings
 from ksp.savings.service import Jenis
+from tests.browser.guard import guarded_context, staff_sign_in
 from tests.browser.test_wallet_page import browser, serve
 from tests.support.factories import BACKDATED, join
 
@@ -29,17 +30,6 @@ SCREENS = PROJECT_ROOT / "docs/screens"
 PASSWORD = "rahasia-uji-konsol-7"  # test-only staff password, per test database
 TIMEOUT_MS = 15_000
 JOINED = dt.date(2025, 1, 10)
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.context.clear_cookies()
-    page.goto(base + "/staff/masuk")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Masuk")).click()
-    expect(page.locator(".who")).to_contain_text(username)
 
 
 def test_teller_proposes_a_reversal_pengurus_approves_then_arrears_collection_and_reports(
@@ -57,26 +47,12 @@ def test_teller_proposes_a_reversal_pengurus_approves_then_arrears_collection_an
                         amount=50_000, on=clock.today())
         wrong = savings.deposit(session, member_number=members[0], jenis=Jenis.SUKARELA,
                                 amount=500_000, on=clock.today()).seq
-    outside: list[str] = []
-    violations: list[str] = []
     with serve(app) as base:
-        context = browser.new_context(viewport={"width": 1100, "height": 800})
-        context.set_default_timeout(TIMEOUT_MS)
-
-        def only_this_server(route: Any) -> None:
-            if route.request.url.startswith(base):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_this_server)
-        page = context.new_page()
-        page.on("console", lambda m: violations.append(m.text)
-                if "Content Security Policy" in m.text else None)
+        context, page, outside, violations = guarded_context(
+            browser, (base,), viewport={"width": 1100, "height": 800})
 
         # The teller opens the wrong line's "Koreksi" link on the profile.
-        sign_in(page, base, "teller")
+        staff_sign_in(page, base, "teller", PASSWORD)
         page.goto(f"{base}/staff/anggota/{members[0]}")
         expect(page.locator("#balances")).to_contain_text("Rp 650.000")
         page.locator(f'a[href="/staff/koreksi/usul?seq={wrong}"]').click()
@@ -89,7 +65,7 @@ def test_teller_proposes_a_reversal_pengurus_approves_then_arrears_collection_an
         expect(page.locator("#proposed")).to_contain_text("menunggu keputusan pengurus lain")
 
         # A pengurus approves: the balance is back to Rp 50.000 sukarela.
-        sign_in(page, base, "bu.ketua")
+        staff_sign_in(page, base, "bu.ketua", PASSWORD)
         page.goto(base + "/staff/koreksi")
         expect(page.locator("#corrections")).to_contain_text("Salah ketik")
         page.screenshot(path=str(SCREENS / "console-koreksi.png"), full_page=True)

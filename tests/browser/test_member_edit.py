@@ -15,6 +15,7 @@ from ksp.auth.service import create_staff
 from ksp.chain.runtime import ChainRuntime
 from ksp.core.db import transaction
 from ksp.core.settings import PROJECT_ROOT, Settings
+from tests.browser.guard import guarded_context
 from tests.browser.test_console import deposit
 from tests.browser.test_wallet_page import browser, import_key, open_page, serve
 from tests.support.client import KspClient
@@ -47,15 +48,9 @@ def test_console_receipt_shows_the_signed_qr(browser: Any, chain_settings: Setti
     app = client.app
     with transaction(app.state.sessionmaker) as session:
         create_staff(session, username="bu.kasir", password=PASSWORD, role=Role.PENGURUS)
-    outside: list[str] = []
-    violations: list[str] = []
     with serve(app) as base:
-        context = browser.new_context(viewport={"width": 800, "height": 1000})
-        context.set_default_timeout(TIMEOUT_MS)
-        context.route("**/*", _only(base, outside))
-        page = context.new_page()
-        page.on("console", lambda m: violations.append(m.text)
-                if "Content Security Policy" in m.text else None)
+        context, page, outside, violations = guarded_context(
+            browser, (base,), viewport={"width": 800, "height": 1000})
         page.goto(base + "/staff/")
         page.locator("input[name=username]").fill("bu.kasir")
         page.locator("input[name=password]").fill(PASSWORD)

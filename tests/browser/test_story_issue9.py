@@ -31,7 +31,8 @@ from ksp.chain.sender import contract
 from ksp.chain.worker import OutboxWorker
 from ksp.core.db import transaction
 from ksp.core.settings import PROJECT_ROOT, Settings
-from tests.browser.test_wallet_link import CODE, guarded_context
+from tests.browser.guard import guarded_context, staff_sign_in
+from tests.browser.test_wallet_link import CODE
 from tests.browser.test_wallet_page import PASSWORD, TIMEOUT_MS, browser, serve
 from tests.support.client import KspClient
 from tests.support.factories import anggota, nik
@@ -42,17 +43,6 @@ __all__ = ["browser"]  # the shared Chromium fixture
 SCREENS = PROJECT_ROOT / "docs/screens"
 STAFF_PASSWORD = "rahasia-uji-cerita-9"  # test-only staff password, per test database
 MATCH = "✓ Cocok dengan blockchain: saldo token sama dengan buku."
-
-
-def sign_in_desk(desk: Any, base: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    desk.context.clear_cookies()
-    desk.goto(base + "/staff/masuk")
-    desk.locator("input[name=username]").fill(username)
-    desk.locator("input[name=password]").fill(STAFF_PASSWORD)
-    desk.get_by_role("button", name=re.compile("Masuk")).click()
-    expect(desk.locator(".who")).to_contain_text(username)
 
 
 def teller(desk: Any, base: str, number: int, jenis: str, typed: str) -> str:
@@ -118,7 +108,7 @@ def test_issue_9_story_from_registration_to_a_lost_phone(
             browser, (base, rpc), viewport={"width": 360, "height": 740})
 
         # Bu Ketua registers Rosmawati.
-        sign_in_desk(desk, base, "bu.ketua")
+        staff_sign_in(desk, base, "bu.ketua", STAFF_PASSWORD)
         desk.goto(base + "/staff/anggota/baru")
         for field, value in (("nik", nik(1)), ("name", "Rosmawati Sinaga"),
                              ("birth_date", "1990-07-05"),
@@ -162,7 +152,7 @@ def test_issue_9_story_from_registration_to_a_lost_phone(
         desk.locator("input[name=alasan]").fill("Salah ketik: seharusnya Rp 50.000")
         desk.get_by_role("button", name=re.compile("Usulkan")).click()
         expect(desk.locator("#proposed")).to_contain_text("menunggu keputusan pengurus lain")
-        sign_in_desk(desk, base, "pak.wakil")
+        staff_sign_in(desk, base, "pak.wakil", STAFF_PASSWORD)
         desk.goto(base + "/staff/koreksi")
         desk.get_by_role("button", name=re.compile("Setujui")).click()
         expect(desk.locator("#decided")).to_contain_text("disetujui")
@@ -207,7 +197,7 @@ def test_issue_9_story_from_registration_to_a_lost_phone(
         phone.screenshot(path=str(SCREENS / "cerita-anggota.png"), full_page=True)
 
         # The pengawas opens every screen of the nav and can change nothing.
-        sign_in_desk(desk, base, "bu.pengawas")
+        staff_sign_in(desk, base, "bu.pengawas", STAFF_PASSWORD)
         screens = desk.locator("header nav a").evaluate_all("(links) => links.map(a => a.href)")
         assert len(screens) >= 8
         for url in [*screens, f"{base}/staff/anggota/{number}",
@@ -228,14 +218,14 @@ def test_issue_9_story_from_registration_to_a_lost_phone(
         new_context, new_phone, new_outside, new_problems = guarded_context(
             browser, (base, rpc), viewport={"width": 360, "height": 740})
         new_address, new_code = new_phone_wallet(new_phone, base, number)
-        sign_in_desk(desk, base, "bu.ketua")
+        staff_sign_in(desk, base, "bu.ketua", STAFF_PASSWORD)
         desk.goto(f"{base}/staff/anggota/{number}/kunci")
         desk.locator("#code").fill(new_code)
         desk.locator("input[name=alasan]").fill("HP hilang; KTP diperiksa di kantor")
         desk.get_by_label(re.compile("Identitas sudah dicek")).check()
         desk.get_by_role("button", name=re.compile("Usulkan ganti kunci")).click()
         expect(desk).to_have_url(re.compile(r"/staff/kunci\?diusulkan=\d+"))
-        sign_in_desk(desk, base, "pak.wakil")
+        staff_sign_in(desk, base, "pak.wakil", STAFF_PASSWORD)
         desk.goto(base + "/staff/kunci")
         desk.get_by_role("button", name=re.compile("Setujui")).click()
         expect(desk).to_have_url(re.compile(r"/staff/kunci\?disetujui=\d+"))

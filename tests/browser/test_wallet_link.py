@@ -24,7 +24,8 @@ from ksp.chain.worker import OutboxWorker
 from ksp.core.db import transaction
 from ksp.core.settings import PROJECT_ROOT, Settings
 from ksp.members.link_requests import ALPHABET
-from tests.browser.test_wallet_page import PASSWORD, TIMEOUT_MS, browser, serve
+from tests.browser.guard import guarded_context
+from tests.browser.test_wallet_page import PASSWORD, browser, serve
 from tests.support.client import KspClient
 from tests.support.factories import POKOK, anggota, deposit
 
@@ -35,29 +36,6 @@ SCREENS = PROJECT_ROOT / "docs/screens"
 STAFF_PASSWORD = "rahasia-uji-dompet-9"  # test-only staff password, per test database
 SUKARELA = 250_000
 CODE = re.compile(rf"[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}")
-
-
-def guarded_context(browser: Any, allowed: tuple[str, ...], **options: Any
-                    ) -> tuple[Any, Any, list[str], list[str]]:
-    """A context that reaches only `allowed` origins; the page, blocked URLs, CSP errors."""
-    context = browser.new_context(locale="id-ID", **options)
-    context.set_default_timeout(TIMEOUT_MS)
-    outside: list[str] = []
-    problems: list[str] = []
-
-    def only_ours(route: Any) -> None:
-        if route.request.url.startswith(allowed):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_ours)
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(m.text)
-            if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return context, page, outside, problems
 
 
 def test_member_shows_a_code_teller_confirms_phone_signs_in_and_chain_admits(
@@ -124,6 +102,7 @@ def test_member_shows_a_code_teller_confirms_phone_signs_in_and_chain_admits(
         photo = io.BytesIO()
         segno.make(f"KSP-LINK:1:{number}:{code.replace('-', '')}", error="m",
                    micro=False).save(photo, kind="png", scale=8, border=4)
+        expect(desk.locator("#scan")).to_be_visible()  # the scanner script is ready
         desk.locator("#scan-file").set_input_files(
             {"name": "qr.png", "mimeType": "image/png", "buffer": photo.getvalue()})
         expect(desk.locator("#code")).to_have_value(code)
