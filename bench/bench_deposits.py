@@ -42,12 +42,13 @@ PASSWORD = "bench-only-password"
 MEMBERS = 50
 
 
-def _seed(settings: Settings) -> None:
+def seed(settings: Settings, count: int = MEMBERS) -> None:
+    """A teller account and `count` members with simpanan pokok paid."""
     _engine, factory = open_database(settings)
     cipher = PiiCipher(settings.pii_key_bytes())
     with transaction(factory) as session:
         create_staff(session, username="teller", password=PASSWORD, role=Role.ADMIN)
-    for i in range(MEMBERS):
+    for i in range(count):
         with transaction(factory) as session:
             member = members.register(session, cipher, members.Registration(
                 nik=f"121701450790{i + 1:04d}", name=f"Anggota {i}",
@@ -161,7 +162,7 @@ def _one_backend(name: str, database_url: str, tmp: Path, total: int, workers: i
            "KSP_PORT": str(port)}
     settings = Settings(env=Environment.TEST, database_url=database_url, var_dir=tmp / "var",
                         rpc_url="http://127.0.0.1:9")
-    _seed(settings)
+    seed(settings)
     server = subprocess.Popen([sys.executable, "-m", "ksp.cli", "serve", "--workers",
                                str(workers)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)

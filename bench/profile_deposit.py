@@ -24,18 +24,9 @@ import anyio.to_thread
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench.bench_deposits import POSTGRES_URL
-from ksp.auth.models import Role
-from ksp.auth.service import create_staff
-from ksp.core import clock
-from ksp.core.crypto import PiiCipher
-from ksp.core.db import transaction
+from bench.bench_deposits import PASSWORD, POSTGRES_URL, seed
 from ksp.core.settings import Environment, Settings
-from ksp.members import service as members
-from ksp.savings import service as savings
-from ksp.savings.service import Jenis
 
-PASSWORD = "bench-only-password"
 MEMBERS = 20
 PARTS = {
     "request (whole ASGI app)": ("fastapi/applications.py", "__call__"),
@@ -62,20 +53,8 @@ async def _direct(func: Any, *args: Any, **_kw: Any) -> Any:
 def _seed(settings: Settings) -> Any:
     from ksp.api.app import create_app
 
-    app = create_app(settings)
-    factory = app.state.sessionmaker
-    cipher = PiiCipher(settings.pii_key_bytes())
-    with transaction(factory) as session:
-        create_staff(session, username="teller", password=PASSWORD, role=Role.ADMIN)
-    for i in range(MEMBERS):
-        with transaction(factory) as session:
-            member = members.register(session, cipher, members.Registration(
-                nik=f"121701450790{i + 1:04d}", name=f"Anggota {i}",
-                birth_date=clock.today().replace(year=1990, month=7, day=5),
-                address="Pangururan", phone="081200000000", occupation="Petani"))
-            savings.deposit(session, member_number=member.number, jenis=Jenis.POKOK,
-                            amount=100_000, on=clock.today())
-    return app
+    seed(settings, MEMBERS)  # the throughput bench's teller and members
+    return create_app(settings)
 
 
 async def _drive(app: Any, total: int, profile: cProfile.Profile) -> float:

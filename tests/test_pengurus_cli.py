@@ -25,6 +25,7 @@ from ksp.ledger.models import JournalLine, LogEntry
 from ksp.members import service as members
 from ksp.savings import service as savings
 from ksp.savings.service import ACCOUNT, Jenis
+from tests.support.cli import cli_settings
 
 KSP = str(Path(sys.executable).parent / "ksp")
 
@@ -67,13 +68,7 @@ def test_pengurus_runs_the_books_from_the_cli(tmp_path):
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("KSP_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("KSP_RPC_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.delenv("KSP_ACTOR", raising=False)
-    monkeypatch.delenv("KSP_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    settings = get_settings()
+    settings = cli_settings(tmp_path, monkeypatch)
     _engine, factory = open_database(settings)
     cipher = PiiCipher(settings.pii_key_bytes())
     with transaction(factory) as session:

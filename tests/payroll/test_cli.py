@@ -19,18 +19,13 @@ from ksp.core.settings import get_settings
 from ksp.printing.render import read_csv
 from ksp.savings import service as savings
 from ksp.savings.service import Jenis
+from tests.support.cli import cli_settings
 from tests.support.factories import join
 
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("KSP_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("KSP_RPC_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.delenv("KSP_ACTOR", raising=False)
-    monkeypatch.delenv("KSP_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    settings = get_settings()
+    settings = cli_settings(tmp_path, monkeypatch)
     engine, factory = open_database(settings)
     cipher = PiiCipher(settings.pii_key_bytes())
     with transaction(factory) as session:

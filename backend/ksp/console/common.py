@@ -28,8 +28,9 @@ from ksp.core.errors import KspError
 from ksp.core.money import AmountNotUnderstood, format_rupiah
 from ksp.core.settings import PROJECT_ROOT, Settings
 from ksp.ledger.dates import InvalidBirthDate
+from ksp.members import service as members
 from ksp.members.errors import DuplicateNik, InvalidNik, MemberNotActive, UnknownMember
-from ksp.members.models import MemberStatus
+from ksp.members.models import Member, MemberStatus
 from ksp.savings.errors import (
     InsufficientBalance,
     InvalidAmount,
@@ -191,3 +192,18 @@ def member_number(text: str) -> int | None:
     if text.isdigit() and len(text) <= 19 and 1 <= int(text) <= INT64_MAX:
         return int(text)
     return None
+
+
+def no_such_member(request: Request, who: Principal) -> HTMLResponse:
+    return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
+
+
+def member_or_404(request: Request, who: Principal, session: Session,
+                  number: int) -> Member | HTMLResponse:
+    """The member numbered `number`, or the 404 page (a number out of range, or unknown)."""
+    if not 1 <= number <= INT64_MAX:
+        return no_such_member(request, who)
+    try:
+        return members.get_member(session, number)
+    except UnknownMember as exc:
+        return refused(request, who, exc.render_id(), exc.render_en(), 404)

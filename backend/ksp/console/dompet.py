@@ -15,16 +15,15 @@ from ksp.auth.service import Principal
 from ksp.console import session as web
 from ksp.console.common import (
     FORM_KEY,
-    INT64_MAX,
     Errors,
     Form,
     check_post,
     cipher_of,
     error_at,
     factory,
+    member_or_404,
     new_key,
     page,
-    refused,
     settings_of,
     to_login,
     writer_for,
@@ -33,7 +32,6 @@ from ksp.core.errors import IdempotencyKeyReused, KspError
 from ksp.members import link_requests, service
 from ksp.members.errors import (
     LinkCodeUnknown,
-    UnknownMember,
     WalletAlreadyLinked,
     WalletProofInvalid,
     WalletProofOtherMember,
@@ -60,13 +58,8 @@ def _errors(exc: KspError) -> Errors:
 
 
 def _member(request: Request, who: Principal, number: int) -> Member | Response:
-    if not 1 <= number <= INT64_MAX:
-        return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
     with factory(request)() as session:
-        try:
-            return service.get_member(session, number)
-        except UnknownMember as exc:
-            return refused(request, who, exc.render_id(), exc.render_en(), 404)
+        return member_or_404(request, who, session, number)
 
 
 def _form(request: Request, who: Principal, member: Member, status: int = 200, *,

@@ -21,17 +21,17 @@ from ksp.console.common import (
     error_at,
     factory,
     keyed,
+    member_or_404,
     new_key,
+    no_such_member,
     page,
-    refused,
     to_login,
     validation_errors,
     writer_for,
 )
 from ksp.core.errors import IdempotencyKeyReused, KspError
 from ksp.members import service as members
-from ksp.members.errors import UnknownMember
-from ksp.members.models import MemberStatus
+from ksp.members.models import Member, MemberStatus
 from ksp.members.routes import ContactIn
 
 router = APIRouter()
@@ -41,10 +41,9 @@ FIELDS = ("phone", "address", "occupation")
 def _page(request: Request, who: Principal, number: int, status: int, values: dict[str, str],
           errors: Errors, key: str) -> Response:
     with factory(request)() as session:
-        try:
-            member = members.get_member(session, number)
-        except UnknownMember as exc:
-            return refused(request, who, exc.render_id(), exc.render_en(), 404)
+        member = member_or_404(request, who, session, number)
+    if not isinstance(member, Member):
+        return member
     return page(request, "ubah_kontak.html", who, status, member=member, values=values,
                 errors=errors, key=key, keluar=member.status is MemberStatus.KELUAR)
 
@@ -54,13 +53,10 @@ def contact_form(request: Request, number: int) -> Response:
     who = web.principal(request)
     if who is None:
         return to_login()
-    if not 1 <= number <= INT64_MAX:
-        return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
     with factory(request)() as session:
-        try:
-            member = members.get_member(session, number)
-        except UnknownMember as exc:
-            return refused(request, who, exc.render_id(), exc.render_en(), 404)
+        member = member_or_404(request, who, session, number)
+        if not isinstance(member, Member):
+            return member
         p = members.profile(cipher_of(request), member)
     values = {"phone": p.phone, "address": p.address, "occupation": p.occupation}
     return _page(request, who, number, 200, values, {}, new_key())
@@ -73,7 +69,7 @@ def contact_save(request: Request, number: int, form: Form) -> Response:
         return checked
     who = checked
     if not 1 <= number <= INT64_MAX:
-        return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
+        return no_such_member(request, who)
     values = {name: form.get(name, "")[:400] for name in FIELDS}
     key = form.get("kunci", "")
 

@@ -24,7 +24,9 @@ from ksp.console.common import (
     check_post,
     error_at,
     factory,
+    member_or_404,
     new_key,
+    no_such_member,
     page,
     refused,
     settings_of,
@@ -33,10 +35,8 @@ from ksp.console.common import (
 )
 from ksp.core.errors import IdempotencyKeyReused, InvalidInput, KspError
 from ksp.members import keys, link_requests
-from ksp.members import service as members
 from ksp.members.errors import (
     LinkCodeUnknown,
-    UnknownMember,
     WalletProofInvalid,
     WalletProofOtherMember,
     WalletTaken,
@@ -61,10 +61,9 @@ def _errors(exc: KspError) -> Errors:
 def _form_page(request: Request, who: Principal, number: int, status: int,
                values: dict[str, str], errors: Errors, key: str) -> Response:
     with factory(request)() as session:
-        try:
-            member = members.get_member(session, number)
-        except UnknownMember as exc:
-            return refused(request, who, exc.render_id(), exc.render_en(), 404)
+        member = member_or_404(request, who, session, number)
+        if not isinstance(member, Member):
+            return member
         proposals = keys.proposals(session, number)
     return page(request, "kunci_baru.html", who, status, member=member, values=values,
                 errors=errors, key=key, proposals=proposals,
@@ -77,7 +76,7 @@ def propose_form(request: Request, number: int) -> Response:
     if who is None:
         return to_login()
     if not 1 <= number <= INT64_MAX:
-        return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
+        return no_such_member(request, who)
     return _form_page(request, who, number, 200, {}, {}, new_key())
 
 
@@ -88,7 +87,7 @@ def propose(request: Request, number: int, form: Form) -> Response:
         return checked
     who = checked
     if not 1 <= number <= INT64_MAX:
-        return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
+        return no_such_member(request, who)
     values = {"code": form.get("code", "")[:40].strip(),
               "alasan": form.get("alasan", "")[:400], "dicek": form.get("dicek", "")}
     key = form.get("kunci", "")

@@ -47,6 +47,7 @@ from ksp.console.common import (
     factory,
     keyed,
     member_number,
+    member_or_404,
     new_key,
     page,
     refused,
@@ -258,13 +259,10 @@ def member_profile(request: Request, number: int, baru: str | None = None,
     who = web.principal(request)
     if who is None:
         return to_login()
-    if not 1 <= number <= INT64_MAX:
-        return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
     with factory(request)() as session:
-        try:
-            member = members.get_member(session, number)
-        except UnknownMember as exc:
-            return refused(request, who, exc.render_id(), exc.render_en(), 404)
+        member = member_or_404(request, who, session, number)
+        if not isinstance(member, Member):
+            return member
         profile = members.profile(cipher_of(request), member)
         balances = savings.balances(session, number)
         lines = savings.statement(session, member_number=number)[-20:]
@@ -278,13 +276,10 @@ def exit_form(request: Request, number: int) -> Response:
     who = web.principal(request)
     if who is None:
         return to_login()
-    if not 1 <= number <= INT64_MAX:
-        return refused(request, who, "Anggota tidak ditemukan.", "Member not found.", 404)
     with factory(request)() as session:
-        try:
-            member = members.get_member(session, number)
-        except UnknownMember as exc:
-            return refused(request, who, exc.render_id(), exc.render_en(), 404)
+        member = member_or_404(request, who, session, number)
+        if not isinstance(member, Member):
+            return member
         owed = {j: b for j, b in savings.balances(session, number).items() if b > 0}
     return page(request, "keluar.html", who, member=member, owed=owed,
                 total=sum(owed.values()), key=new_key(), errors={},
