@@ -43,6 +43,15 @@ class OutboxKind(enum.StrEnum):
     MIRROR_SAVINGS = "mirror_savings"
     CHANGE_MEMBER_ADDRESS = "change_member_address"  # a lost key replaced by the board
     MOVE_SAVINGS = "move_savings"  # the member's savings follow the replaced key
+    # LoanAgreements: the backend registers the offer, relays the member's signed acceptance,
+    # and mirrors repayments, status changes, the write-off and recoveries (each by seq).
+    REGISTER_LOAN = "register_loan"
+    ACCEPT_LOAN = "accept_loan"
+    CANCEL_LOAN = "cancel_loan"
+    RECORD_REPAYMENT = "record_repayment"
+    SET_LOAN_STATUS = "set_loan_status"
+    WRITE_OFF_LOAN = "write_off_loan"
+    RECORD_RECOVERY = "record_recovery"
 
 
 class OutboxItem(Base):
