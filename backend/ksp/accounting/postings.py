@@ -1,9 +1,13 @@
 """Posting rules: pure functions from one domain event to one journal entry's kind, memo
 and legs. `post` hands the result to the ledger, the only writer.
 
-Adding an event (LoanDisbursement, LoanRepayment, ProvisionPosted, WriteOff, Recovery,
-ShuDistribution) is its dataclass (added to `Event`), its accounts in `products.ACCOUNT_MAP`,
-and one function registered on `posting_for`."""
+Adding an event (ShuDistribution next) is its dataclass (added to `Event`), its accounts in
+`products.ACCOUNT_MAP`, and one function registered on `posting_for`.
+
+Loans post on a cash basis for income: jasa and denda become income when paid (an unpaid
+penalty is no income; the daily close tracks it on the loan), the admin fee when the loan is
+disbursed. Where the money comes from or goes: the cash account (the product's sumber_dana
+when none is named) or, with `via_sukarela`, the member's simpanan sukarela."""
 
 from __future__ import annotations
 
@@ -15,7 +19,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ksp.accounting.products import AccountRole, Jenis, account_for, savings_product
+from ksp.accounting.products import (
+    LOAN_PRODUCT,
+    SAVINGS_ACCOUNT,
+    AccountRole,
+    Jenis,
+    account_for,
+    savings_product,
+)
 from ksp.ledger import batch, journal
 from ksp.ledger.journal import Leg, credit, debit
 from ksp.ledger.models import JournalEntry
@@ -54,7 +65,63 @@ class SavingsPayout:
     cash_account: str | None = None
 
 
-Event = SavingsDeposit | SavingsWithdrawal | SavingsPayout
+@dataclass(frozen=True)
+class LoanDisbursement:
+    """The loan paid out: the member owes `principal`; the admin fee is income now, taken
+    from what is paid out (the member receives principal - admin_fee)."""
+
+    member: int
+    loan_id: int
+    principal: int
+    admin_fee: int
+    via_sukarela: bool = False
+    cash_account: str | None = None
+
+
+@dataclass(frozen=True)
+class LoanRepayment:
+    """One repayment as allocated: denda and jasa are income, pokok reduces the loan."""
+
+    member: int
+    loan_id: int
+    denda: int
+    jasa: int
+    pokok: int
+    via_sukarela: bool = False
+    cash_account: str | None = None
+
+
+@dataclass(frozen=True)
+class LoanProvision:
+    """A change of the allowance for loan losses (CKPN): positive adds to it (an expense),
+    negative releases it."""
+
+    delta: int
+
+
+@dataclass(frozen=True)
+class LoanWriteOff:
+    """Hapus buku: the outstanding leaves the books, first against the allowance
+    (`from_allowance`), the rest as an expense now."""
+
+    member: int
+    loan_id: int
+    amount: int
+    from_allowance: int
+
+
+@dataclass(frozen=True)
+class LoanRecovery:
+    """Money collected on a written-off loan: income (pemulihan)."""
+
+    member: int
+    loan_id: int
+    amount: int
+    cash_account: str | None = None
+
+
+Event = (SavingsDeposit | SavingsWithdrawal | SavingsPayout | LoanDisbursement | LoanRepayment
+         | LoanProvision | LoanWriteOff | LoanRecovery)
 
 
 def _cash(product: str, cash_account: str | None) -> str:
@@ -92,6 +159,73 @@ def _payout(event: SavingsPayout) -> Posting:
         memo=f"Pengembalian simpanan {event.jenis.value} anggota keluar",
         legs=(debit(account_for(product, AccountRole.SIMPANAN), event.amount, event.member),
               credit(_cash(product, event.cash_account), event.amount)))
+
+
+def _loan(role: AccountRole) -> str:
+    return account_for(LOAN_PRODUCT, role)
+
+
+def _member_money(member: int, via_sukarela: bool, cash_account: str | None
+                  ) -> tuple[str, int | None]:
+    """Where a loan's money moves: the member's sukarela, or a cash/bank account."""
+    if via_sukarela:
+        return SAVINGS_ACCOUNT[Jenis.SUKARELA], member
+    return _cash(LOAN_PRODUCT, cash_account), None
+
+
+def _legs(*legs: Leg) -> tuple[Leg, ...]:
+    return tuple(leg for leg in legs if leg.amount > 0)  # a zero part is no leg
+
+
+@posting_for.register
+def _disbursement(event: LoanDisbursement) -> Posting:
+    paid_to, owner = _member_money(event.member, event.via_sukarela, event.cash_account)
+    return Posting(
+        kind="pinjaman.cair", memo=f"Pencairan pinjaman #{event.loan_id}",
+        legs=_legs(debit(_loan(AccountRole.PIUTANG_POKOK), event.principal, event.member),
+                   credit(paid_to, event.principal - event.admin_fee, owner),
+                   credit(_loan(AccountRole.PENDAPATAN_PROVISI), event.admin_fee)))
+
+
+@posting_for.register
+def _repayment(event: LoanRepayment) -> Posting:
+    paid_from, owner = _member_money(event.member, event.via_sukarela, event.cash_account)
+    total = event.denda + event.jasa + event.pokok
+    return Posting(
+        kind="pinjaman.angsur", memo=f"Angsuran pinjaman #{event.loan_id}",
+        legs=_legs(debit(paid_from, total, owner),
+                   credit(_loan(AccountRole.PENDAPATAN_DENDA), event.denda),
+                   credit(_loan(AccountRole.PENDAPATAN_JASA), event.jasa),
+                   credit(_loan(AccountRole.PIUTANG_POKOK), event.pokok, event.member)))
+
+
+@posting_for.register
+def _provision(event: LoanProvision) -> Posting:
+    expense, allowance = _loan(AccountRole.BEBAN_PENYISIHAN), _loan(AccountRole.CADANGAN_KERUGIAN)
+    if event.delta >= 0:
+        legs = (debit(expense, event.delta), credit(allowance, event.delta))
+    else:
+        legs = (debit(allowance, -event.delta), credit(expense, -event.delta))
+    return Posting(kind="pinjaman.penyisihan", memo="Penyisihan kerugian piutang (CKPN)",
+                   legs=legs)
+
+
+@posting_for.register
+def _write_off(event: LoanWriteOff) -> Posting:
+    return Posting(
+        kind="pinjaman.hapus_buku", memo=f"Hapus buku pinjaman #{event.loan_id}",
+        legs=_legs(debit(_loan(AccountRole.CADANGAN_KERUGIAN), event.from_allowance),
+                   debit(_loan(AccountRole.BEBAN_PENYISIHAN),
+                         event.amount - event.from_allowance),
+                   credit(_loan(AccountRole.PIUTANG_POKOK), event.amount, event.member)))
+
+
+@posting_for.register
+def _recovery(event: LoanRecovery) -> Posting:
+    return Posting(
+        kind="pinjaman.pemulihan", memo=f"Pemulihan pinjaman hapus buku #{event.loan_id}",
+        legs=(debit(_cash(LOAN_PRODUCT, event.cash_account), event.amount),
+              credit(_loan(AccountRole.PEMULIHAN), event.amount)))
 
 
 def post(session: Session, event: Event, *, on: dt.date, reason: str | None = None

@@ -23,12 +23,20 @@ class Jenis(enum.StrEnum):
 
 
 class AccountRole(enum.StrEnum):
-    """The part an account plays for a product. Loans will add piutang_pokok, piutang_jasa,
-    pendapatan_jasa, pendapatan_provisi, pendapatan_denda, cadangan_kerugian,
-    beban_penyisihan and pemulihan; SHU adds utang_shu."""
+    """The part an account plays for a product. SHU will add utang_shu."""
 
     FUNDING = "sumber_dana"  # cash or bank used when the teller names none
     SIMPANAN = "simpanan"  # the members' balances (credit-normal control account)
+    PIUTANG_POKOK = "piutang_pokok"  # loans outstanding, per member
+    PENDAPATAN_JASA = "pendapatan_jasa"  # interest, recognised when paid
+    PENDAPATAN_PROVISI = "pendapatan_provisi"  # the admin fee
+    PENDAPATAN_DENDA = "pendapatan_denda"  # late penalties, recognised when paid
+    CADANGAN_KERUGIAN = "cadangan_kerugian"  # allowance for loan losses (contra asset)
+    BEBAN_PENYISIHAN = "beban_penyisihan"  # provision expense
+    PEMULIHAN = "pemulihan"  # recoveries after a write-off
+
+
+LOAN_PRODUCT: Final = "pinjaman"  # every loan product posts to the same accounts
 
 
 def savings_product(jenis: Jenis) -> str:
@@ -43,6 +51,14 @@ ACCOUNT_MAP: Final[Mapping[str, Mapping[AccountRole, str]]] = MappingProxyType({
                                    AccountRole.SIMPANAN: chart.SIMPANAN_WAJIB},
     savings_product(Jenis.SUKARELA): {AccountRole.FUNDING: chart.KAS,
                                       AccountRole.SIMPANAN: chart.SIMPANAN_SUKARELA},
+    LOAN_PRODUCT: {AccountRole.FUNDING: chart.KAS,
+                   AccountRole.PIUTANG_POKOK: chart.PIUTANG_PINJAMAN,
+                   AccountRole.PENDAPATAN_JASA: chart.PENDAPATAN_JASA_PINJAMAN,
+                   AccountRole.PENDAPATAN_PROVISI: chart.PENDAPATAN_PROVISI,
+                   AccountRole.PENDAPATAN_DENDA: chart.PENDAPATAN_DENDA,
+                   AccountRole.CADANGAN_KERUGIAN: chart.CADANGAN_KERUGIAN_PIUTANG,
+                   AccountRole.BEBAN_PENYISIHAN: chart.BEBAN_PENYISIHAN_PIUTANG,
+                   AccountRole.PEMULIHAN: chart.PENDAPATAN_LAIN},
 })
 
 

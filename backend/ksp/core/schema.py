@@ -25,6 +25,7 @@ def import_models() -> None:
     import ksp.core.idempotency
     import ksp.corrections.models
     import ksp.ledger.models
+    import ksp.loans.models
     import ksp.members.models
     import ksp.payroll.models  # noqa: F401
 

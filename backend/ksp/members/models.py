@@ -31,6 +31,9 @@ class Member(Base):
     # Key of the member's log commitments; erasing it unlinks the log from the person.
     pii_salt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     wallet_address: Mapped[str | None] = mapped_column(String(42), unique=True, nullable=True)
+    # Related party for lending (Permenkop 8/2023 Pasal 44): "pengurus", "pengawas", or
+    # "keluarga" (their family); None for everyone else.
+    related_party: Mapped[str | None] = mapped_column(String(16), nullable=True)
     status: Mapped[MemberStatus] = mapped_column(
         Enum(MemberStatus, native_enum=False, length=16), default=MemberStatus.CALON
     )

@@ -1,0 +1,1 @@
+"""Loans: products, schedules, assessment, approval, agreement, repayment, quality."""
