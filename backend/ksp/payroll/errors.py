@@ -16,8 +16,10 @@ class FileNotUtf8(InvalidInput):
 class FormatNotSupported(KspError):
     code = "payroll_format_not_supported"
     status = 415
-    message_id = ("Format berkas {what} tidak didukung; kirim CSV UTF-8 (pemisah ; atau ,).")
-    message_en = "The file format {what} is not supported; send UTF-8 CSV (; or , separated)."
+    message_id = ("Format berkas {what} tidak didukung; kirim CSV UTF-8 (pemisah ; atau ,) "
+                  "atau XLSX.")
+    message_en = ("The file format {what} is not supported; send UTF-8 CSV (; or , "
+                  "separated) or XLSX.")
 
 
 class FileEmpty(InvalidInput):

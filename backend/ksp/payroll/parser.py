@@ -1,6 +1,6 @@
 """Reading the paymaster's file: bytes to lines, before any database look-up.
 
-A file the reader cannot trust as a whole (not UTF-8, an XLSX, no usable header) is
+A file the reader cannot trust as a whole (not UTF-8, an XLS or ODS, no usable header) is
 refused whole; a line that is wrong on its own (column count, member, amount) carries its
 problem and becomes a reject, so it never spoils the rest."""
 
@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ksp.core.money import AmountNotUnderstood, parse_rupiah
+from ksp.payroll import xlsx
 from ksp.payroll.errors import (
     FileEmpty,
     FileMalformed,
@@ -32,8 +33,8 @@ AMOUNT_COLUMNS = {"wajib": Jenis.WAJIB, "sukarela": Jenis.SUKARELA}
 INFO_COLUMNS = frozenset({"nama", "no"})
 _NO_AMOUNT = frozenset({"", "0", "-"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Zip archives (XLSX, ODS) and the old binary Excel format.
-_SPREADSHEETS = ((b"PK\x03\x04", "XLSX/ODS"), (b"\xd0\xcf\x11\xe0", "XLS"))
+# The old binary Excel format (XLSX, a zip archive, is read by `ksp.payroll.xlsx`).
+_SPREADSHEETS = ((b"\xd0\xcf\x11\xe0", "XLS"),)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,11 @@ def _column_name(text: str) -> str:
 def _header(first: str) -> tuple[str, list[str]]:
     # Sniffed from the header, which holds no amounts ("Rp 50.000,-" has a comma).
     delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
-    columns = [_column_name(c) for c in next(csv.reader([first], delimiter=delimiter))]
+    return delimiter, _header_cells(next(csv.reader([first], delimiter=delimiter)))
+
+
+def _header_cells(cells: list[str]) -> list[str]:
+    columns = [_column_name(c) for c in cells]
     seen: set[str] = set()
     for name in columns:
         if not name:
@@ -108,7 +113,7 @@ def _header(first: str) -> tuple[str, list[str]]:
     if not seen & AMOUNT_COLUMNS.keys():
         raise HeaderInvalid(reason_id="perlu kolom wajib (dan/atau sukarela)",
                             reason_en="a wajib (and/or sukarela) column is needed")
-    return delimiter, columns
+    return columns
 
 
 def _member(cells: dict[str, str]) -> tuple[int | None, str | None, str, list[Problem]]:
@@ -160,9 +165,51 @@ def _amounts(cells: dict[str, str]) -> tuple[list[tuple[Jenis, int]], list[Probl
     return amounts, problems
 
 
-def parse(data: bytes) -> ParsedFile:
-    """The whole file, or the one refusal of the whole file."""
-    sha256 = hashlib.sha256(data).hexdigest()
+def _line(line_no: int, columns: list[str], row: list[str], filled: dict[str, int]) -> Line:
+    """One data line: its problems carried, never raised."""
+    if len(row) != len(columns):
+        given = _CONTROL.sub("", row[0].strip())[:40] if row else ""
+        if columns[0] == NIK_COLUMN:
+            given = mask_nik(given)
+        return Line(line_no, None, None, given, (), (Problem(
+            "payroll_column_count", f"{len(row)} kolom, seharusnya {len(columns)}",
+            f"{len(row)} columns, expected {len(columns)}"),))
+    cells = dict(zip(columns, row, strict=True))
+    for name in filled:
+        filled[name] += bool(cells[name].strip())
+    number, nik, given, member_problems = _member(cells)
+    amounts, amount_problems = _amounts(cells)
+    return Line(line_no, number, nik, given, tuple(amounts),
+                tuple(member_problems + amount_problems))
+
+
+class _Lines:
+    """Collects the data lines under one header, whatever the file format."""
+
+    def __init__(self, first: str | list[str]) -> None:
+        if isinstance(first, str):
+            self.delimiter, self.columns = _header(first)
+        else:
+            self.delimiter, self.columns = "", _header_cells(first)
+        known = {MEMBER_COLUMN, NIK_COLUMN, *AMOUNT_COLUMNS, *INFO_COLUMNS}
+        self.filled = dict.fromkeys((c for c in self.columns if c not in known), 0)
+        self.lines: list[Line] = []
+
+    def add(self, line_no: int, row: list[str]) -> None:
+        if not any(cell.strip() for cell in row):
+            return  # blank lines (a trailing newline) are no lines
+        if len(self.lines) >= MAX_LINES:
+            raise TooManyLines(limit=MAX_LINES)
+        self.lines.append(_line(line_no, self.columns, row, self.filled))
+
+    def parsed(self, sha256: str) -> ParsedFile:
+        if not self.lines:
+            raise FileEmpty()
+        return ParsedFile(sha256, self.delimiter, tuple(self.columns), tuple(self.lines),
+                          tuple(UnknownColumn(n, c) for n, c in self.filled.items()))
+
+
+def _parse_csv(data: bytes, sha256: str) -> ParsedFile:
     text = _decode(data)
     physical = io.StringIO(text, newline="")
     first = ""
@@ -173,41 +220,28 @@ def parse(data: bytes) -> ParsedFile:
             break
     if not first:
         raise FileEmpty()
-    delimiter, columns = _header(first)
-    known = {MEMBER_COLUMN, NIK_COLUMN, *AMOUNT_COLUMNS, *INFO_COLUMNS}
-    filled = dict.fromkeys((c for c in columns if c not in known), 0)
-    reader = csv.reader(physical, delimiter=delimiter, strict=True)
-    lines: list[Line] = []
+    collected = _Lines(first)
+    reader = csv.reader(physical, delimiter=collected.delimiter, strict=True)
     last = header_line  # the physical line the reader has read through
     try:
         for row in reader:
             line_no, last = last + 1, header_line + reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines (a trailing newline) are no lines
             if any("\n" in cell or "\r" in cell for cell in row):
                 # An unclosed quote swallows the lines after it: never guess, refuse.
                 raise FileMalformed(line=line_no)
-            if len(lines) >= MAX_LINES:
-                raise TooManyLines(limit=MAX_LINES)
-            if len(row) != len(columns):
-                given = _CONTROL.sub("", row[0].strip())[:40] if row else ""
-                if columns[0] == NIK_COLUMN:
-                    given = mask_nik(given)
-                lines.append(Line(line_no, None, None, given, (), (Problem(
-                    "payroll_column_count",
-                    f"{len(row)} kolom, seharusnya {len(columns)}",
-                    f"{len(row)} columns, expected {len(columns)}"),)))
-                continue
-            cells = dict(zip(columns, row, strict=True))
-            for name in filled:
-                filled[name] += bool(cells[name].strip())
-            number, nik, given, member_problems = _member(cells)
-            amounts, amount_problems = _amounts(cells)
-            lines.append(Line(line_no, number, nik, given, tuple(amounts),
-                              tuple(member_problems + amount_problems)))
+            collected.add(line_no, row)
     except csv.Error as exc:
         raise FileMalformed(line=last + 1) from exc
-    if not lines:
-        raise FileEmpty()
-    return ParsedFile(sha256, delimiter, tuple(columns), tuple(lines),
-                      tuple(UnknownColumn(n, c) for n, c in filled.items()))
+    return collected.parsed(sha256)
+
+
+def parse(data: bytes) -> ParsedFile:
+    """The whole file, or the one refusal of the whole file: CSV (UTF-8) or XLSX."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if data.startswith(xlsx.ZIP_MAGIC):
+        header, rows = xlsx.rows(data)
+        collected = _Lines(header)
+        for line_no, row in rows:
+            collected.add(line_no, row)
+        return collected.parsed(sha256)
+    return _parse_csv(data, sha256)

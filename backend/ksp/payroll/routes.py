@@ -51,10 +51,12 @@ FILE_ERRORS = (FileNotUtf8, FormatNotSupported, FileEmpty, HeaderInvalid, FileMa
                TooManyLines, InvalidPeriod, BodyTooLarge, InvalidUtf8, PeriodClosed,
                *POSTING_DATE_ERRORS)
 UPLOAD_BODY = {"requestBody": {"required": True, "description": (
-    "CSV UTF-8 (BOM boleh), pemisah ; atau ,; kolom nomor_anggota atau nik, wajib, sukarela "
-    "/ UTF-8 CSV (BOM allowed), ; or , separated; columns nomor_anggota or nik, wajib, "
-    "sukarela. At most KSP_MAX_UPLOAD_BYTES (16 MiB)."),
-    "content": {"text/csv": {"schema": {"type": "string"}}}}}
+    "CSV UTF-8 (BOM boleh), pemisah ; atau ,, atau XLSX (lembar pertama); kolom "
+    "nomor_anggota atau nik, wajib, sukarela / UTF-8 CSV (BOM allowed), ; or , separated, "
+    "or XLSX (the first sheet); columns nomor_anggota or nik, wajib, sukarela. At most "
+    "KSP_MAX_UPLOAD_BYTES (16 MiB)."),
+    "content": {"text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 class UnknownColumnOut(BaseModel):
@@ -82,12 +84,11 @@ class PayrollImportOut(BaseModel):
 
 
 async def uploaded_file(request: Request) -> bytes:
-    """The uploaded CSV (the body guard has bounded its size); read from the request, so
-    the document describes the body, not a Content-Type parameter."""
+    """The uploaded CSV or XLSX (the body guard has bounded its size; the parser tells the
+    two apart by their first bytes); read from the request, so the document describes the
+    body, not a Content-Type parameter."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media == XLSX:
-        raise FormatNotSupported(what="XLSX")
-    if media not in CSV_TYPES:
+    if media not in CSV_TYPES and media != XLSX:
         raise FormatNotSupported(what=(media or "(none)")[:80])
     return await request.body()
 
