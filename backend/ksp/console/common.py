@@ -46,6 +46,7 @@ STATIC = {"console.css": (HERE / "static/console.css", "text/css; charset=utf-8"
           "htmx.min.js": (PROJECT_ROOT / "node_modules/htmx.org/dist/htmx.min.js",
                           "text/javascript; charset=utf-8"),
           "pindai.js": (HERE / "static/pindai.js", "text/javascript; charset=utf-8"),
+          "potong-gaji.js": (HERE / "static/potong-gaji.js", "text/javascript; charset=utf-8"),
           "jsQR.js": (PROJECT_ROOT / "node_modules/jsqr/dist/jsQR.js",
                       "text/javascript; charset=utf-8")}
 # Pages hold personal data: never stored by a browser or proxy cache.

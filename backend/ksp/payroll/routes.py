@@ -1,13 +1,15 @@
-"""The payroll import over HTTP: the file is the raw request body (text/csv), the period
-and date are query parameters. No multipart: the server has no multipart parser."""
+"""The payroll import over HTTP: the file is the raw request body (CSV or XLSX), the
+period and date are query parameters. No multipart: the server has no multipart parser."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session, sessionmaker
 
 from ksp.api.deps import CipherDep, FactoryDep, SessionDep, Writer, require_roles, writer_for
 from ksp.api.errors import BodyTooLarge, InvalidUtf8
@@ -15,6 +17,7 @@ from ksp.api.openapi import error_responses
 from ksp.api.types import INT64_MAX, QueryDate, clean_text
 from ksp.auth.service import READ_ALL, WRITE
 from ksp.core import clock
+from ksp.core.crypto import PiiCipher
 from ksp.core.errors import InvalidInput
 from ksp.ledger.dates import POSTING_DATE_ERRORS
 from ksp.ledger.errors import PeriodClosed
@@ -32,8 +35,9 @@ from ksp.payroll.errors import (
 from ksp.printing.render import to_csv
 
 PATH = "/api/v1/payroll-imports"
+CONSOLE_PATH = "/staff/potong-gaji/unggah"  # the console page's upload (ksp.console.potong_gaji)
 # The body guard gives these POST paths KSP_MAX_UPLOAD_BYTES instead of KSP_MAX_BODY_BYTES.
-UPLOAD_PATHS = frozenset({PATH})
+UPLOAD_PATHS = frozenset({PATH, CONSOLE_PATH})
 router = APIRouter(prefix="/api/v1", tags=["potong gaji"])
 ImportWriter = Annotated[Writer, Depends(writer_for(*WRITE))]
 Reader = Annotated[Any, Depends(require_roles(*READ_ALL))]
@@ -116,7 +120,15 @@ def create_import(writer: ImportWriter, data: UploadedFile, factory: FactoryDep,
     (to Bank). Lines already imported from this file post nothing; the reply counts them.
     Needs an Idempotency-Key header; a retry with it answers the same import."""
     alasan, nama_berkas = _text(alasan, "alasan"), _text(nama_berkas, "nama_berkas")
-    on = tanggal or clock.today()
+    return run_import(writer, factory, cipher, data, period=period,
+                      on=tanggal or clock.today(), alasan=alasan, nama_berkas=nama_berkas)
+
+
+def run_import(writer: Writer, factory: sessionmaker[Session], cipher: PiiCipher, data: bytes,
+               *, period: str, on: dt.date, alasan: str | None, nama_berkas: str | None
+               ) -> dict[str, Any]:
+    """Check the file, start the import under the writer's key, post it, report it (the
+    API's upload and the console's page alike)."""
     checked, reason = service.prepare(factory, cipher, data, period=period, on=on,
                                       reason=alasan)
     principal = writer.principal
