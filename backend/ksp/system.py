@@ -139,12 +139,13 @@ def serve_api(settings: Settings, workers: int) -> None:
     """`ksp serve`: only the API (uvicorn, `workers` processes), no chain worker."""
     import uvicorn
 
+    from ksp.api.transport import NoDelayH11Protocol
     from ksp.bootstrap import open_database
 
     engine, _factory = open_database(settings)  # migrate once, before workers start
     engine.dispose()
     uvicorn.run("ksp.api.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=workers, log_level="warning")
+                workers=workers, log_level="warning", http=NoDelayH11Protocol)
 
 
 def _seed_demo_once(factory: sessionmaker[Session], cipher: Any, var_dir: Path, say: Say
@@ -171,6 +172,7 @@ def run_all(settings: Settings, say: Say) -> None:
     import uvicorn
 
     from ksp.api.app import create_app
+    from ksp.api.transport import NoDelayH11Protocol
 
     # uvicorn re-raises SIGTERM after its shutdown; make that an exit we can clean up after.
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -190,7 +192,8 @@ def run_all(settings: Settings, say: Say) -> None:
         watch.start()
         say(f"KSP berjalan di / running at http://{settings.host}:{settings.port}")
         try:
-            uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+            uvicorn.run(web, host=settings.host, port=settings.port, log_level="info",
+                        http=NoDelayH11Protocol)
         finally:
             watch.stop()
             running.workers.stop()
