@@ -18,6 +18,7 @@ from ksp.notifications.adapters import FileAdapter, OutgoingMessage
 from ksp.notifications.dispatch import CLAIM_LEASE, send_pending
 from ksp.notifications.models import Notification, NotificationStatus
 from ksp.notifications.templates import LUNAS
+from ksp.system import notification_sender
 
 T0 = dt.datetime(2026, 3, 12, 1, 0, tzinfo=dt.UTC)
 
@@ -182,3 +183,20 @@ def test_a_staff_message_needs_the_staff_address(opened, frozen):
 
     assert without.retrying == 1 and "KSP_NOTIFY_STAFF_TO" in (row.last_error or "")
     assert with_address.sent == 1 and adapter.sent[0].to == "bendahara@ksp.example"
+
+
+def test_the_background_sender_sends_what_is_queued_while_it_runs(opened):
+    adapter = Recorder()
+    sender = notification_sender(opened.settings, opened.factory, opened.cipher)
+    sender.adapter, sender.interval = adapter, 0.05
+    sender.start()
+    try:
+        opened.remind(opened.numbers[0], "k")
+        deadline = time.monotonic() + 10
+        while not adapter.sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sender.stop()
+
+    assert [m.dedupe_key for m in adapter.sent] == ["k"]
+    assert rows(opened)[0].status is NotificationStatus.SENT
