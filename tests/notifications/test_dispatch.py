@@ -200,3 +200,20 @@ def test_the_background_sender_sends_what_is_queued_while_it_runs(opened):
 
     assert [m.dedupe_key for m in adapter.sent] == ["k"]
     assert rows(opened)[0].status is NotificationStatus.SENT
+
+
+def test_the_background_sender_goes_on_at_once_after_a_full_batch(opened):
+    for i in range(5):
+        opened.remind(opened.numbers[i % 2], f"rat:{i}")
+    adapter = Recorder()
+    sender = notification_sender(opened.settings, opened.factory, opened.cipher)
+    sender.adapter, sender.interval, sender.batch = adapter, 60, 2
+    sender.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(adapter.sent) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sender.stop()
+
+    assert len(adapter.sent) == 5  # three batches without the 60 s pauses between them

@@ -71,3 +71,21 @@ def test_a_webhook_in_production_without_a_secret_refuses_to_start(tmp_path):
     with pytest.raises(ValidationError, match="KSP_NOTIFY_WEBHOOK_SECRET"):
         make(tmp_path, env=Environment.PRODUCTION, notify_adapter="webhook",
              notify_webhook_url="https://gw.example/kirim")
+
+
+def test_a_production_webhook_must_be_https_unless_on_this_machine(tmp_path):
+    secrets = {"pii_key": "a" * 44, "secret_key": "s", "rpc_url": "https://rpc.example",
+               "operator_keystore": tmp_path / "k.json", "public_url": "https://ksp.example"}
+    with pytest.raises(ValidationError, match="must be https in production"):
+        make(tmp_path, env=Environment.PRODUCTION, notify_adapter="webhook",
+             notify_webhook_url="http://gw.example/kirim", notify_webhook_secret="k",
+             **secrets)
+
+    local = make(tmp_path, env=Environment.PRODUCTION, notify_adapter="webhook",
+                 notify_webhook_url="http://127.0.0.1:9000/kirim", notify_webhook_secret="k",
+                 **secrets)
+    remote = make(tmp_path, env=Environment.PRODUCTION, notify_adapter="webhook",
+                  notify_webhook_url="https://gw.example/kirim", notify_webhook_secret="k",
+                  **secrets)
+
+    assert local.notify_webhook_url and remote.notify_webhook_url

@@ -206,6 +206,12 @@ class Settings(BaseSettings):
             needed = [("KSP_NOTIFY_WEBHOOK_URL", self.notify_webhook_url)]
             if self.env is not Environment.DEVELOPMENT:
                 needed.append(("KSP_NOTIFY_WEBHOOK_SECRET", _secret(self.notify_webhook_secret)))
+            parts = urlsplit(self.notify_webhook_url or "")
+            if (self.env is Environment.PRODUCTION and parts.scheme != "https"
+                    and parts.hostname not in ("127.0.0.1", "localhost", "::1")):
+                # Phone numbers must not cross a network in clear.
+                raise ValueError("KSP_NOTIFY_WEBHOOK_URL must be https in production "
+                                 "(plain http only to this machine)")
         missing = [name for name, value in needed if not value]
         if missing:
             raise ValueError(f"KSP_NOTIFY_ADAPTER={self.notify_adapter} needs "

@@ -144,9 +144,9 @@ class NotificationThread:
     """Runs `send_pending` every `interval` seconds until stopped (next to the outbox)."""
 
     def __init__(self, factory: sessionmaker[Session], adapter: Adapter, cipher: PiiCipher,
-                 settings: Settings, interval: float = 30) -> None:
+                 settings: Settings, interval: float = 30, batch: int = 100) -> None:
         self.factory, self.adapter, self.cipher = factory, adapter, cipher
-        self.settings, self.interval = settings, interval
+        self.settings, self.interval, self.batch = settings, interval, batch
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="notifications", daemon=True)
 
@@ -155,12 +155,16 @@ class NotificationThread:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            busy = False
             try:
-                send_pending(self.factory, self.adapter, cipher=self.cipher,
-                             settings=self.settings)
+                counts = send_pending(self.factory, self.adapter, cipher=self.cipher,
+                                      settings=self.settings, limit=self.batch)
+                # A full batch (a RAT notice to every member): go on without waiting.
+                busy = counts.sent + counts.retrying + counts.failed >= self.batch
             except Exception:  # the database itself failed: log, and try again later
                 log.exception("notification dispatch failed")
-            self._stop.wait(self.interval)
+            if not busy:
+                self._stop.wait(self.interval)
 
     def stop(self) -> None:
         self._stop.set()

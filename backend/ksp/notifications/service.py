@@ -24,7 +24,7 @@ MAX_DEDUPE_KEY = 200
 
 def queue(session: Session, *, member_number: int | None, template: str,
           params: Mapping[str, Any], dedupe_key: str,
-          channel: Channel | None = None) -> Notification | None:
+          channel: Channel | str | None = None) -> Notification | None:
     """Renders `template` with `params` and queues it for member `member_number` (None: for
     staff). Returns the new row, or None when `dedupe_key` was queued before. The member's
     name and the cooperative's name are filled in unless given. `channel` defaults to
@@ -48,7 +48,7 @@ def queue(session: Session, *, member_number: int | None, template: str,
     new_id = session.scalar(
         insert(Notification)
         .values(member_number=member_number,
-                channel=channel or Channel(settings.notify_channel), template=template,
+                channel=Channel(channel or settings.notify_channel), template=template,
                 dedupe_key=dedupe_key, subject=subject, body=body,
                 status=NotificationStatus.PENDING, attempts=0, created_at=now,
                 next_attempt_at=now)
