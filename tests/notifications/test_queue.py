@@ -34,7 +34,7 @@ def test_queue_renders_for_the_member_and_is_idempotent_by_dedupe_key(opened):
     assert "Rp 999" not in rows[0].body  # the second call changed nothing
 
 
-def test_a_refused_message_rolls_back_nothing_else_and_writes_nothing(opened):
+def test_a_message_to_an_unknown_member_is_refused_and_nothing_is_written(opened):
     with pytest.raises(UnknownMember), transaction(opened.factory) as session:
         service.queue(session, member_number=9999, template=RAT_UNDANGAN, params={},
                       dedupe_key="rat:2025:9999")
