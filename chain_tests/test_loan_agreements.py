@@ -462,6 +462,7 @@ def test_pause_stops_every_change(
         lambda: register(loans, operator, borrower, loan_id=43),
         lambda: loans.accept(LOAN_ID, deadline, signature, {"from": operator}),
         lambda: loans.recordRepayment(LOAN_ID, 1, 1, {"from": operator}),
+        lambda: loans.recordRepayments([(LOAN_ID, 1, 1)], {"from": operator}),
         lambda: loans.setStatus(LOAN_ID, REPAID, {"from": operator}),
         lambda: loans.cancel(LOAN_ID, {"from": operator}),
         lambda: loans.writeOff(LOAN_ID, 1, 1, {"from": operator}),
@@ -560,3 +561,152 @@ def test_only_the_operator_writes_off_and_records_recoveries(
         loans.recordRecovery(LOAN_ID, 501, 1, {"from": stranger})
     with brownie.reverts(expected):
         loans.writeOff(LOAN_ID, 502, 1, {"from": stranger})
+
+
+# --- batch repayments --------------------------------------------------------------------------
+
+
+def activate(loans, operator, borrower, domain, loan_id):
+    register(loans, operator, borrower, loan_id=loan_id)
+    deadline, signature = acceptance(borrower, domain, loan_id=loan_id)
+    loans.accept(loan_id, deadline, signature, {"from": operator})
+
+
+def recorded(tx):
+    """(loanId, seq, amount, totalRepaid) of each RepaymentRecorded event, in order."""
+    if "RepaymentRecorded" not in tx.events:
+        return []
+    events = tx.events["RepaymentRecorded"]
+    return [(e["loanId"], e["seq"], e["amount"], e["totalRepaid"]) for e in events]
+
+
+def test_batch_records_each_repayment_with_events_and_totals(
+    loans, operator, active, borrower, domain
+):
+    activate(loans, operator, borrower, domain, 43)
+
+    tx = loans.recordRepayments(
+        [(LOAN_ID, 100, 450_000), (43, 101, 200_000), (LOAN_ID, 102, 460_000)], {"from": operator}
+    )
+
+    assert recorded(tx) == [
+        (LOAN_ID, 100, 450_000, 450_000),
+        (43, 101, 200_000, 200_000),
+        (LOAN_ID, 102, 460_000, 910_000),
+    ]
+    first, other = loans.loan(LOAN_ID), loans.loan(43)
+    assert (int(first["repaid"]), first["repaymentCount"]) == (910_000, 2)
+    assert (int(other["repaid"]), other["repaymentCount"]) == (200_000, 1)
+    assert all(loans.isApplied(seq) for seq in (100, 101, 102)) and not loans.isApplied(103)
+
+
+def test_a_resent_batch_skips_applied_seqs_and_records_the_rest(loans, operator, active):
+    loans.recordRepayments([(LOAN_ID, 100, 450_000), (LOAN_ID, 101, 460_000)], {"from": operator})
+
+    tx = loans.recordRepayments(
+        [(LOAN_ID, 100, 450_000), (LOAN_ID, 101, 460_000), (LOAN_ID, 102, 470_000)],
+        {"from": operator},
+    )
+
+    assert recorded(tx) == [(LOAN_ID, 102, 470_000, 1_380_000)]
+    stored = loans.loan(LOAN_ID)
+    assert (int(stored["repaid"]), stored["repaymentCount"]) == (1_380_000, 3)
+
+
+def test_a_fully_applied_batch_changes_nothing(loans, operator, active):
+    loans.recordRepayment(LOAN_ID, 100, 450_000, {"from": operator})
+    loans.setStatus(LOAN_ID, REPAID, {"from": operator})
+
+    # Resent after the loan was closed: skipped before the status is looked at.
+    tx = loans.recordRepayments([(LOAN_ID, 100, 450_000)], {"from": operator})
+
+    assert recorded(tx) == []
+    stored = loans.loan(LOAN_ID)
+    assert (int(stored["repaid"]), stored["repaymentCount"]) == (450_000, 1)
+
+
+def test_a_seq_twice_in_one_batch_is_recorded_once(loans, operator, active):
+    batch = [(LOAN_ID, 100, 450_000), (LOAN_ID, 100, 450_000)]
+    tx = loans.recordRepayments(batch, {"from": operator})
+
+    assert recorded(tx) == [(LOAN_ID, 100, 450_000, 450_000)]
+    assert int(loans.loan(LOAN_ID)["repaid"]) == 450_000
+
+
+def test_an_empty_batch_is_a_no_op(loans, operator, active):
+    assert recorded(loans.recordRepayments([], {"from": operator})) == []
+
+
+def test_a_batch_with_an_unknown_loan_reverts_whole(loans, operator, active, error):
+    with brownie.reverts(error("LoanAgreementsUnknownLoan", 7)):
+        loans.recordRepayments([(LOAN_ID, 100, 450_000), (7, 101, 1_000)], {"from": operator})
+    assert not loans.isApplied(100) and int(loans.loan(LOAN_ID)["repaid"]) == 0
+
+
+def test_a_batch_with_a_loan_in_the_wrong_status_reverts_whole(
+    loans, operator, active, borrower, error
+):
+    register(loans, operator, borrower, loan_id=43)  # registered, not accepted
+    with brownie.reverts(error("LoanAgreementsUnexpectedStatus", 43, REGISTERED, ACTIVE)):
+        loans.recordRepayments([(LOAN_ID, 100, 450_000), (43, 101, 1_000)], {"from": operator})
+    loans.setStatus(LOAN_ID, REPAID, {"from": operator})
+    with brownie.reverts(error("LoanAgreementsUnexpectedStatus", LOAN_ID, REPAID, ACTIVE)):
+        loans.recordRepayments([(LOAN_ID, 102, 1_000)], {"from": operator})
+    assert not loans.isApplied(100) and not loans.isApplied(102)
+
+
+def test_a_batch_records_repayments_after_a_default(loans, operator, active):
+    loans.setStatus(LOAN_ID, DEFAULTED, {"from": operator})
+
+    tx = loans.recordRepayments([(LOAN_ID, 100, 1_000)], {"from": operator})
+
+    assert recorded(tx) == [(LOAN_ID, 100, 1_000, 1_000)]
+
+
+def test_a_batch_with_a_zero_amount_reverts_whole(loans, operator, active, error):
+    with brownie.reverts(error("LoanAgreementsZeroAmount", 101)):
+        loans.recordRepayments([(LOAN_ID, 100, 450_000), (LOAN_ID, 101, 0)], {"from": operator})
+    assert not loans.isApplied(100)
+
+
+def test_only_the_operator_records_a_batch(loans, active, stranger, error):
+    with brownie.reverts(
+        error("AccessControlUnauthorizedAccount", stranger.address, OPERATOR_ROLE)
+    ):
+        loans.recordRepayments([(LOAN_ID, 100, 1)], {"from": stranger})
+
+
+def test_a_paused_contract_refuses_a_batch(loans, admin, operator, pauser, active, error):
+    loans.pause({"from": pauser})
+    with brownie.reverts(error("EnforcedPause")):
+        loans.recordRepayments([(LOAN_ID, 100, 1)], {"from": operator})
+    loans.unpause({"from": admin})
+    assert recorded(loans.recordRepayments([(LOAN_ID, 100, 1)], {"from": operator})) == [
+        (LOAN_ID, 100, 1, 1)
+    ]
+
+
+# Gas per repayment in a batch of 100 on 100 loans, measured + ~10%. Steady: each loan repaid
+# before, seqs next to each other (a month's run). Worst: each loan's first repayment and each
+# seq in a bitmap word of its own (two zero -> non-zero stores per repayment).
+BATCH_GAS_PER_REPAYMENT_STEADY = 13_800  # measured 12,560
+BATCH_GAS_PER_REPAYMENT_WORST = 56_000  # measured 51,110
+
+
+def test_a_batch_of_100_repayments_stays_within_its_gas_per_item(
+    loans, operator, borrower, domain
+):
+    ids = list(range(1_000, 1_100))
+    for loan_id in ids:
+        activate(loans, operator, borrower, domain, loan_id)
+
+    first = loans.recordRepayments(
+        [(loan_id, 10_000 + 256 * n, 450_000) for n, loan_id in enumerate(ids)], {"from": operator}
+    )
+    steady = loans.recordRepayments(
+        [(loan_id, 100_000 + n, 450_000) for n, loan_id in enumerate(ids)], {"from": operator}
+    )
+
+    assert len(recorded(first)) == len(recorded(steady)) == 100
+    assert first.gas_used / 100 < BATCH_GAS_PER_REPAYMENT_WORST
+    assert steady.gas_used / 100 < BATCH_GAS_PER_REPAYMENT_STEADY
