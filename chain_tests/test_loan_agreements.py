@@ -1,6 +1,7 @@
 import brownie
 import pytest
 from brownie import chain
+from brownie.test import strategy
 from eth_utils import keccak
 from helpers import (
     ADMIN_DELAY,
@@ -710,3 +711,85 @@ def test_a_batch_of_100_repayments_stays_within_its_gas_per_item(
     assert len(recorded(first)) == len(recorded(steady)) == 100
     assert first.gas_used / 100 < BATCH_GAS_PER_REPAYMENT_WORST
     assert steady.gas_used / 100 < BATCH_GAS_PER_REPAYMENT_STEADY
+
+
+# --- stateful: repayment totals against the ledger's entries ---------------------------------
+
+MACHINE_LOANS = [201, 202, 203]
+
+
+class RepaymentMachine:
+    """Random batches (a new repayment, a resend of a recorded seq, another new one) and loans
+    closed on the way, against a model of the ledger: a resent seq never counts twice, and a
+    batch with a fault applies nothing."""
+
+    st_loan = strategy("uint8", max_value=2)
+    st_other = strategy("uint8", max_value=2)
+    st_amount = strategy("uint128", max_value=10**12)  # 0 now and then: a faulty batch
+    st_back = strategy("uint8", max_value=40)
+
+    def __init__(cls, loans, operator, error):
+        cls.loans = loans
+        cls.operator = operator
+        cls.error = staticmethod(error)  # a plain function, not a method
+
+    def setup(self):
+        self.next_seq = 1
+        self.applied = []  # (loan, seq, amount)
+        self.repaid = dict.fromkeys(MACHINE_LOANS, 0)
+        self.count = dict.fromkeys(MACHINE_LOANS, 0)
+        self.closed = set()
+
+    def rule_batch(self, st_loan, st_other, st_amount, st_back):
+        first, second = MACHINE_LOANS[st_loan], MACHINE_LOANS[st_other]
+        seq = self.next_seq
+        batch = [(first, seq, st_amount)]
+        if self.applied:
+            loan, old_seq, amount = self.applied[-1 - st_back % len(self.applied)]
+            batch.append((loan, old_seq, amount + 1))  # skipped, whatever it says
+        batch.append((second, seq + 1, 1_000))
+        fault = None
+        if first in self.closed:
+            fault = self.error("LoanAgreementsUnexpectedStatus", first, REPAID, ACTIVE)
+        elif st_amount == 0:
+            fault = self.error("LoanAgreementsZeroAmount", seq)
+        elif second in self.closed:
+            fault = self.error("LoanAgreementsUnexpectedStatus", second, REPAID, ACTIVE)
+        if fault is not None:
+            with brownie.reverts(fault):
+                self.loans.recordRepayments(batch, {"from": self.operator})
+            return
+        self.loans.recordRepayments(batch, {"from": self.operator})
+        self.next_seq += 2
+        for loan, new_seq, amount in ((first, seq, st_amount), (second, seq + 1, 1_000)):
+            self.applied.append((loan, new_seq, amount))
+            self.repaid[loan] += amount
+            self.count[loan] += 1
+
+    def rule_close(self, st_loan):
+        loan = MACHINE_LOANS[st_loan]
+        if loan not in self.closed:
+            self.loans.setStatus(loan, REPAID, {"from": self.operator})
+            self.closed.add(loan)
+
+    def invariant_totals_equal_the_ledgers(self):
+        for loan in MACHINE_LOANS:
+            stored = self.loans.loan(loan)
+            assert (int(stored["repaid"]), stored["repaymentCount"]) == (
+                self.repaid[loan],
+                self.count[loan],
+            )
+
+    def invariant_applied_seqs(self):
+        if self.applied:
+            assert self.loans.isApplied(self.applied[-1][1])
+        assert not self.loans.isApplied(self.next_seq)
+
+
+def test_repayment_totals_match_the_ledger(
+    state_machine, loans, operator, borrower, domain, error
+):
+    for loan_id in MACHINE_LOANS:
+        activate(loans, operator, borrower, domain, loan_id)
+    settings = {"max_examples": 10, "stateful_step_count": 15}
+    state_machine(RepaymentMachine, loans, operator, error, settings=settings)
