@@ -10,9 +10,10 @@ import {ILoanAgreements} from "./interfaces/ILoanAgreements.sol";
 /// @notice The backend (OPERATOR_ROLE) registers a loan's terms and a hash of the full agreement
 /// document; the borrower accepts by signing an EIP-712 `Acceptance` over the key terms
 /// themselves (principal, rate, method, tenor, first due date) and that hash, which anyone may
-/// relay; repayments, the write-off and recoveries are mirrored from the ledger with the ledger
-/// seq as reference (each seq once; repayments also in batches). The status follows Registered -> Active | Cancelled,
-/// Active -> Repaid | Defaulted, Defaulted -> Repaid | WrittenOff.
+/// relay; repayments (one by one or in batches), the write-off and recoveries are mirrored from
+/// the ledger with the ledger seq as reference (each seq once). The status follows
+/// Registered -> Active | Cancelled, Active -> Repaid | Defaulted, Defaulted -> Repaid |
+/// WrittenOff.
 ///
 /// EIP-712 domain: name "KSP LoanAgreements", version "1", this chain's id, this contract.
 contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
