@@ -498,7 +498,9 @@ def terms(loan_id: LoanId, principal: CurrentPrincipal, session: SessionDep) -> 
 
 
 @router.get("/loans/{loan_id}/terms.html", response_class=HTMLResponse,
-            responses=error_responses(UnknownLoan, InvalidLoanState))
+            responses={**error_responses(UnknownLoan, InvalidLoanState),
+                       200: {"description": "Perjanjian Pinjaman (HTML)",
+                             "content": {"text/html": {"schema": {"type": "string"}}}}})
 def terms_html(loan_id: LoanId, principal: CurrentPrincipal, session: SessionDep,
                settings: SettingsDep) -> Any:
     """Perjanjian Pinjaman (HTML)."""
@@ -550,12 +552,12 @@ def accept(loan_id: LoanId, body: AcceptanceIn, writer: MemberWriter, request: R
     """Anggota menerima pinjaman: tanda tangan EIP-712 diperiksa lalu diteruskan ke rantai."""
     member = writer.principal.member_number
     assert member is not None
-    domain = loan_domain(request.app.state.chain)
+    chain = request.app.state.chain
 
     def act(session: Any) -> tuple[int, Any, int]:
         loan, seq = service.accept(session, loan_id, member_number=member,
                                    deadline=body.deadline, signature=body.signature,
-                                   domain=domain)
+                                   domain=lambda: loan_domain(chain))
         return 200, {"loan_id": loan.id, "status": loan.status.value, "typed_data": None,
                      "seq": seq}, seq
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -502,9 +502,10 @@ def acceptance_data(loan: Loan, domain: ChainDomain, deadline: int) -> dict[str,
 
 
 def accept(session: Session, loan_id: int, *, member_number: int, deadline: int,
-           signature: str, domain: ChainDomain) -> tuple[Loan, int]:
+           signature: str, domain: Callable[[], ChainDomain]) -> tuple[Loan, int]:
     """Relays the member's signed acceptance, once it is checked to come from the member's
-    wallet over exactly the registered terms, with a deadline the contract will take."""
+    wallet over exactly the registered terms, with a deadline the contract will take.
+    `domain` is asked only then (it may need the chain)."""
     loan = get_loan(session, loan_id, lock=True)
     if loan.member_number != member_number:
         raise NotTheBorrower()
@@ -513,7 +514,7 @@ def accept(session: Session, loan_id: int, *, member_number: int, deadline: int,
     if not now < deadline <= now + ACCEPTANCE_MAX_DAYS * 86_400:
         raise AcceptanceDeadlineInvalid(days=ACCEPTANCE_MAX_DAYS)
     member = members.get_member(session, member_number)
-    signer = loan_terms.recover_acceptance_signer(acceptance_data(loan, domain, deadline),
+    signer = loan_terms.recover_acceptance_signer(acceptance_data(loan, domain(), deadline),
                                                   signature)
     if member.wallet_address is None or signer.lower() != member.wallet_address.lower():
         raise AcceptanceSignerMismatch(number=member_number, loan_id=loan.id)
