@@ -572,11 +572,13 @@ class Repaid:
 
 
 def repay(session: Session, loan_id: int, *, amount: int, on: dt.date, channel: str,
-          from_sukarela: bool = False, reason: str | None = None) -> Repaid:
+          from_sukarela: bool = False, cash_account: str = chart.KAS,
+          reason: str | None = None) -> Repaid:
     """One repayment: allocated by the product's order over what is due on `on` (denda, jasa,
     pokok); what is left pays pokok not yet due (the next instalments' pokok first, as
     `position` applies pokok); beyond everything owed it is refused or kept as sukarela by
-    the product. Paying the last pokok closes the loan (jasa not due yet is not charged)."""
+    the product. Paying the last pokok closes the loan (jasa not due yet is not charged).
+    Cash comes into `cash_account` (the bank for payroll deductions)."""
     savings.check_amount(amount)
     loan = get_loan(session, loan_id, lock=True)
     _require(loan, "angsur", *REPAYABLE)
@@ -610,7 +612,8 @@ def repay(session: Session, loan_id: int, *, amount: int, on: dt.date, channel: 
     pokok = allocated.pokok + prepaid
     entry = postings.post(session, postings.LoanRepayment(
         member.number, loan.id, allocated.denda, allocated.jasa, pokok,
-        via_sukarela=from_sukarela), on=on, reason=reason)
+        via_sukarela=from_sukarela, cash_account=None if from_sukarela else cash_account),
+        on=on, reason=reason)
     if from_sukarela:
         savings.mirror_movement(session, entry.seq, member, Jenis.SUKARELA, -paid_now)
     session.add(LoanRepayment(loan_id=loan.id, seq=entry.seq, paid_on=on, amount=paid_now,
@@ -620,7 +623,7 @@ def repay(session: Session, loan_id: int, *, amount: int, on: dt.date, channel: 
             data={"member": member.number, "loan_id": loan.id, "amount": paid_now})
     if rest:
         savings.deposit(session, member_number=member.number, jenis=Jenis.SUKARELA,
-                        amount=rest, on=on, reason=reason)
+                        amount=rest, on=on, cash_account=cash_account, reason=reason)
     session.flush()
     after = position_of(session, loan, on)
     closed = after.outstanding_pokok == 0 and after.due_jasa == 0 and after.denda_due == 0
