@@ -23,8 +23,8 @@ TABLES = {**COUNTED, "loans": Loan, "loan_decisions": LoanDecision,
 
 
 @pytest.fixture
-def world(settings, monkeypatch):
-    w = make_world(settings, monkeypatch)
+def world(db_settings, monkeypatch):
+    w = make_world(db_settings, monkeypatch)
     w.n = w.member(1)
     w.at("2026-01-15")
     yield w

@@ -27,8 +27,8 @@ from tests.loans.world import make_world
 
 
 @pytest.fixture
-def world(settings, monkeypatch):
-    yield make_world(settings, monkeypatch)
+def world(db_settings, monkeypatch):
+    yield make_world(db_settings, monkeypatch)
     clock.freeze(None)
 
 
