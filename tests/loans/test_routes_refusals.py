@@ -132,6 +132,9 @@ def test_disbursement_before_the_acceptance_is_on_chain(world):
                    "loan_not_accepted_on_chain")
     assert "belum tercatat di rantai" in body["message"]
     world.mark_included(loan)
+    world.at("2026-02-15")  # the first instalment's day: the signed schedule no longer fits
+    refused(world, lambda: world.post(path, {}, "petugas"), 409, "offer_expired")
+    world.at("2026-02-14")
     world.ok(world.post(path, {}, "petugas"), 201)
 
 

@@ -46,6 +46,7 @@ from ksp.loans.errors import (
     LoanNotAcceptedOnChain,
     LoanProductUnchanged,
     NotTheBorrower,
+    OfferExpired,
     Overpayment,
     PengawasNotNeeded,
     RateOutsideProduct,
@@ -250,6 +251,30 @@ class RepaidOut(RepaymentOut):
     to_sukarela: int
     closed: bool
     status: LoanStatus
+
+
+class InstalmentOut(BaseModel):
+    number: int
+    due_date: dt.date
+    pokok: int
+    jasa: int
+    total: int
+    paid_pokok: int
+    paid_jasa: int
+    state: str = Field(description="lunas / sebagian / terlambat / jatuh tempo / belum jatuh tempo")
+
+
+class ScheduleOut(BaseModel):
+    loan_id: int
+    as_of: dt.date
+    outstanding: int = Field(description="Sisa pokok / outstanding principal")
+    outstanding_text: str
+    due_jasa: int
+    due_pokok: int
+    denda_due: int
+    days_past_due: int
+    next_instalment: int | None = Field(description="Nomor angsuran berikutnya / next number")
+    instalments: list[InstalmentOut]
 
 
 class RepaymentList(BaseModel):
@@ -566,7 +591,7 @@ def accept(loan_id: LoanId, body: AcceptanceIn, writer: MemberWriter, request: R
 
 @router.post("/loans/{loan_id}/disbursement", status_code=201, response_model=DisbursementOut,
              responses=error_responses(UnknownLoan, InvalidLoanState, LoanNotAcceptedOnChain,
-                                       PeriodClosed, *POSTING_DATE_ERRORS))
+                                       OfferExpired, PeriodClosed, *POSTING_DATE_ERRORS))
 def disburse(loan_id: LoanId, body: DisbursementIn, writer: StaffWriter) -> Any:
     """Pencairan, hanya setelah penerimaan anggota tercatat di rantai."""
     def act(session: Any) -> tuple[int, Any, int]:
@@ -607,3 +632,24 @@ def list_repayments(loan_id: LoanId, principal: CurrentPrincipal, session: Sessi
     loan = _readable(session, principal, loan_id)
     return {"loan_id": loan.id,
             "repayments": [_repayment(r) for r in service.repayments(session, loan.id)]}
+
+
+@router.get("/loans/{loan_id}/schedule", response_model=ScheduleOut,
+            responses=error_responses(UnknownLoan))
+def schedule(loan_id: LoanId, principal: CurrentPrincipal, session: SessionDep,
+             date: Annotated[dt.date | None, Query()] = None) -> Any:
+    """Jadwal angsuran dengan yang sudah dibayar, yang jatuh tempo dan denda, per tanggal
+    (default hari ini); sebelum disetujui: jadwal bila dicairkan pada hari pengajuan."""
+    loan = _readable(session, principal, loan_id)
+    day = date or clock.today()
+    pos = service.position_of(session, loan, day)
+    return {"loan_id": loan.id, "as_of": day.isoformat(),
+            "outstanding": pos.outstanding_pokok,
+            "outstanding_text": format_rupiah(pos.outstanding_pokok),
+            "due_jasa": pos.due_jasa, "due_pokok": pos.due_pokok, "denda_due": pos.denda_due,
+            "days_past_due": pos.days_past_due,
+            "next_instalment": pos.next_instalment.number if pos.next_instalment else None,
+            "instalments": [{"number": i.number, "due_date": i.due_date.isoformat(),
+                             "pokok": i.pokok, "jasa": i.jasa, "total": i.pokok + i.jasa,
+                             "paid_pokok": i.paid_pokok, "paid_jasa": i.paid_jasa,
+                             "state": i.state.value} for i in pos.instalments]}

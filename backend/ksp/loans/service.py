@@ -43,6 +43,7 @@ from ksp.loans.errors import (
     LoanClosed,
     LoanNotAcceptedOnChain,
     NotTheBorrower,
+    OfferExpired,
     Overpayment,
     PengawasNotNeeded,
     RateOutsideProduct,
@@ -542,6 +543,10 @@ def disburse(session: Session, loan_id: int, *, on: dt.date, to_sukarela: bool,
     _require(loan, "cairkan", LoanStatus.DITERIMA)
     if not accepted_on_chain(session, loan.id):
         raise LoanNotAcceptedOnChain(loan_id=loan.id)
+    assert loan.first_due_date is not None
+    if on >= loan.first_due_date:  # the signed schedule assumed a payout before it
+        raise OfferExpired(loan_id=loan.id, first_due=loan.first_due_date.isoformat(),
+                           date=on.isoformat())
     member = members.get_member(session, loan.member_number, lock=True)
     entry = postings.post(session, postings.LoanDisbursement(
         member.number, loan.id, loan.principal, loan.admin_fee, via_sukarela=to_sukarela),
