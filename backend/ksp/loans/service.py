@@ -376,6 +376,9 @@ def approve(session: Session, loan_id: int, *, actor: str, role: Role, on: dt.da
 
 
 def _check_limits(session: Session, loan: Loan, on: dt.date) -> None:
+    # The log head first: approvals wait for each other here, so two loans cannot both pass
+    # a limit that only one of them fits.
+    log.lock_head(session)
     product = product_of(session, loan)
     member = members.get_member(session, loan.member_number)
     if member.wallet_address is None:
