@@ -187,3 +187,35 @@ def test_a_member_sees_only_their_own_loans(world):
             403, "forbidden")
     refused(world, lambda: world.get(f"/api/v1/loans/{loan}/assessment", f"anggota:{other}"),
             403, "forbidden")
+
+
+def test_collateral_and_guarantors(world):
+    """A product that requires agunan refuses approval without it; with it, the agunan and
+    the guarantor are in the signed terms, and both are released when the loan is repaid."""
+    world.ok(world.put("/api/v1/loan-products/agunan", {
+        "effective_date": "2026-01-01",
+        "rules": {"name": "Pinjaman beragunan", "rate_min_bps": 1800, "rate_max_bps": 1800,
+                  "tenor_min": 12, "tenor_max": 12, "collateral_required": True}}, "ketua"))
+    bare = world.apply(world.n, product="agunan")
+    world.ok(world.post(f"/api/v1/loans/{bare}/propose", {}, "petugas"))
+    refused(world, lambda: world.post(f"/api/v1/loans/{bare}/approve", {}, "ketua"), 409,
+            "collateral_required")
+    base = {"member": world.n, "product": "agunan", "principal": 10_000_000,
+            "tenor_months": 12, "purpose": "Modal"}
+    refused(world, lambda: world.post("/api/v1/loans", base | {"guarantors": [world.n]},
+                                      "petugas"), 422, "invalid_input")
+    refused(world, lambda: world.post("/api/v1/loans", base | {"guarantors": [999]},
+                                      "petugas"), 404, "unknown_member")
+    other = world.member(2)
+    bpkb = {"kind": "BPKB", "document_number": "L-1234-AB", "appraised_value": 15_000_000}
+    loan = world.approved(world.n, product="agunan", collateral=[bpkb], guarantors=[other])
+    terms = world.ok(world.get(f"/api/v1/loans/{loan}/terms", "petugas"))["terms"]
+    assert (terms["collateral"], terms["guarantors"]) == ([bpkb], [other])
+    world.accepted(loan, world.n)
+    world.ok(world.post(f"/api/v1/loans/{loan}/disbursement", {}, "petugas"), 201)
+    world.ok(world.post(f"/api/v1/loans/{loan}/repayments", {"amount": 10_000_000},
+                        "petugas"), 201)
+    with world.client.app.state.sessionmaker() as session:
+        released = {c.released_on for c in session.scalars(select(LoanCollateral))} | {
+            g.released_on for g in session.scalars(select(LoanGuarantor))}
+    assert released == {clock.today()}

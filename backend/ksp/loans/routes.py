@@ -22,7 +22,15 @@ from ksp.api.deps import (
     writer_for,
 )
 from ksp.api.openapi import error_responses
-from ksp.api.types import INT64_MAX, HumanText, Limit, Offset, OptionalText, Tanggal
+from ksp.api.types import (
+    INT64_MAX,
+    HumanText,
+    Limit,
+    Offset,
+    OptionalText,
+    QueryDate,
+    Tanggal,
+)
 from ksp.auth.models import Role
 from ksp.auth.service import APPROVE, READ_ALL, WRITE, Principal
 from ksp.chain.runtime import ChainRuntime
@@ -120,7 +128,8 @@ class ApplyIn(BaseModel):
     declared_income: int | None = Field(None, strict=True, ge=0, le=MAX_AMOUNT,
                                         description="Penghasilan per bulan / monthly income")
     collateral: list[CollateralBody] = Field(default_factory=list, max_length=20)
-    guarantors: list[int] = Field(default_factory=list, max_length=10)
+    guarantors: list[Annotated[int, Field(ge=1, le=INT64_MAX)]] = Field(
+        default_factory=list, max_length=10, description="Nomor anggota penjamin")
 
 
 class NoteIn(BaseModel):
@@ -338,8 +347,7 @@ def _repayment(r: Any) -> dict[str, Any]:
 
 
 @router.get("/loan-products", response_model=list[ProductOut])
-def list_products(_p: CurrentPrincipal, session: SessionDep,
-                  date: Annotated[dt.date | None, Query()] = None) -> Any:
+def list_products(_p: CurrentPrincipal, session: SessionDep, date: QueryDate = None) -> Any:
     """Produk pinjaman yang berlaku pada tanggal itu / loan products in force on the date."""
     found = products_at(session, date or clock.today())
     return [{"code": code, "version": version, "rules": rules.model_dump(mode="json")}
@@ -637,7 +645,7 @@ def list_repayments(loan_id: LoanId, principal: CurrentPrincipal, session: Sessi
 @router.get("/loans/{loan_id}/schedule", response_model=ScheduleOut,
             responses=error_responses(UnknownLoan))
 def schedule(loan_id: LoanId, principal: CurrentPrincipal, session: SessionDep,
-             date: Annotated[dt.date | None, Query()] = None) -> Any:
+             date: QueryDate = None) -> Any:
     """Jadwal angsuran dengan yang sudah dibayar, yang jatuh tempo dan denda, per tanggal
     (default hari ini); sebelum disetujui: jadwal bila dicairkan pada hari pengajuan."""
     loan = _readable(session, principal, loan_id)
