@@ -615,7 +615,7 @@ def disburse(loan_id: LoanId, body: DisbursementIn, writer: StaffWriter) -> Any:
 @router.post("/loans/{loan_id}/repayments", status_code=201, response_model=RepaidOut,
              responses=error_responses(UnknownLoan, InvalidLoanState, LoanClosed, Overpayment,
                                        InsufficientBalance, InvalidAmount, InvalidInput,
-                                       PeriodClosed, *POSTING_DATE_ERRORS))
+                                       MemberNotActive, PeriodClosed, *POSTING_DATE_ERRORS))
 def repay(loan_id: LoanId, body: RepaymentIn, writer: StaffWriter) -> Any:
     """Angsuran di teller (kas) atau dari simpanan sukarela atas perintah anggota."""
     def act(session: Any) -> tuple[int, Any, int]:
