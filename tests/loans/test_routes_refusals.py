@@ -219,3 +219,11 @@ def test_collateral_and_guarantors(world):
         released = {c.released_on for c in session.scalars(select(LoanCollateral))} | {
             g.released_on for g in session.scalars(select(LoanGuarantor))}
     assert released == {clock.today()}
+
+
+def test_no_approval_for_a_member_who_left(world):
+    loan = world.apply(world.n)
+    world.ok(world.post(f"/api/v1/loans/{loan}/propose", {}, "petugas"))
+    world.ok(world.post(f"/api/v1/members/{world.n}/exit", {}, "ketua"))
+    refused(world, lambda: world.post(f"/api/v1/loans/{loan}/approve", {}, "bendahara"),
+            409, "member_not_active")

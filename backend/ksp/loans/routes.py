@@ -460,9 +460,10 @@ def propose(loan_id: LoanId, body: NoteIn, writer: StaffWriter) -> Any:
     return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
 
 
-APPROVE_ERRORS = (UnknownLoan, InvalidLoanState, ApproverIsProposer, AlreadyDecided,
-                  PengawasNotNeeded, AboveBmpp, RelatedPartyCap, SavingsRequirementUnmet,
-                  CollateralRequired, WalletNotLinked, TenorOutsideProduct, RateOutsideProduct)
+APPROVE_ERRORS = (UnknownLoan, MemberNotActive, InvalidLoanState, ApproverIsProposer,
+                  AlreadyDecided, PengawasNotNeeded, AboveBmpp, RelatedPartyCap,
+                  SavingsRequirementUnmet, CollateralRequired, WalletNotLinked,
+                  TenorOutsideProduct, RateOutsideProduct)
 
 
 @router.post("/loans/{loan_id}/approve", response_model=ApprovalOut,
@@ -599,7 +600,8 @@ def accept(loan_id: LoanId, body: AcceptanceIn, writer: MemberWriter, request: R
 
 @router.post("/loans/{loan_id}/disbursement", status_code=201, response_model=DisbursementOut,
              responses=error_responses(UnknownLoan, InvalidLoanState, LoanNotAcceptedOnChain,
-                                       OfferExpired, PeriodClosed, *POSTING_DATE_ERRORS))
+                                       OfferExpired, MemberNotActive, PeriodClosed,
+                                       *POSTING_DATE_ERRORS))
 def disburse(loan_id: LoanId, body: DisbursementIn, writer: StaffWriter) -> Any:
     """Pencairan, hanya setelah penerimaan anggota tercatat di rantai."""
     def act(session: Any) -> tuple[int, Any, int]:

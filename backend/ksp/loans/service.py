@@ -381,6 +381,8 @@ def _check_limits(session: Session, loan: Loan, on: dt.date) -> None:
     log.lock_head(session)
     product = product_of(session, loan)
     member = members.get_member(session, loan.member_number)
+    if member.status is not MemberStatus.ANGGOTA:
+        raise MemberNotActive(number=member.number, status=member.status.value)
     if member.wallet_address is None:
         raise WalletNotLinked(number=member.number)
     _check_terms(product, rate_bps=loan.rate_bps, tenor_months=loan.tenor_months)
@@ -551,6 +553,8 @@ def disburse(session: Session, loan_id: int, *, on: dt.date, to_sukarela: bool,
         raise OfferExpired(loan_id=loan.id, first_due=loan.first_due_date.isoformat(),
                            date=on.isoformat())
     member = members.get_member(session, loan.member_number, lock=True)
+    if member.status is not MemberStatus.ANGGOTA:  # left after approving: cancel the offer
+        raise MemberNotActive(number=member.number, status=member.status.value)
     entry = postings.post(session, postings.LoanDisbursement(
         member.number, loan.id, loan.principal, loan.admin_fee, via_sukarela=to_sukarela),
         on=on, reason=reason)
