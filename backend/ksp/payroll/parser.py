@@ -29,6 +29,9 @@ MAX_LINES = 1_000_000
 MEMBER_COLUMN, NIK_COLUMN = "nomor_anggota", "nik"
 # What the file may deduct, by column name. Pokok is paid once on joining, never by payroll.
 AMOUNT_COLUMNS = {"wajib": Jenis.WAJIB, "sukarela": Jenis.SUKARELA}
+# A loan instalment deducted from pay: to the loan named in `pinjaman`, or, when that is empty,
+# to the member's oldest running loan.
+ANGSURAN_COLUMN, LOAN_COLUMN = "angsuran", "pinjaman"
 # Read by people, never posted: not reported as unknown.
 INFO_COLUMNS = frozenset({"nama", "no"})
 _NO_AMOUNT = frozenset({"", "0", "-"})
@@ -52,6 +55,8 @@ class Line:
     given: str  # the member as the file gave it, a NIK masked (for the rejects report)
     amounts: tuple[tuple[Jenis, int], ...]
     problems: tuple[Problem, ...] = ()
+    angsuran: int | None = None
+    loan_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,9 @@ def _header_cells(cells: list[str]) -> list[str]:
     if MEMBER_COLUMN not in seen and NIK_COLUMN not in seen:
         raise HeaderInvalid(reason_id="perlu kolom nomor_anggota atau nik",
                             reason_en="a nomor_anggota or nik column is needed")
-    if not seen & AMOUNT_COLUMNS.keys():
-        raise HeaderInvalid(reason_id="perlu kolom wajib (dan/atau sukarela)",
-                            reason_en="a wajib (and/or sukarela) column is needed")
+    if not seen & {*AMOUNT_COLUMNS, ANGSURAN_COLUMN}:
+        raise HeaderInvalid(reason_id="perlu kolom wajib (dan/atau sukarela, angsuran)",
+                            reason_en="a wajib (and/or sukarela, angsuran) column is needed")
     return columns
 
 
@@ -159,10 +164,30 @@ def _amounts(cells: dict[str, str]) -> tuple[list[tuple[Jenis, int]], list[Probl
         except AmountNotUnderstood as exc:
             problems.append(Problem(exc.code, f"{column}: {exc.render_id()}",
                                     f"{column}: {exc.render_en()}"))
-    if not amounts and not problems:
-        problems.append(Problem("payroll_no_amount", "tidak ada potongan di baris ini",
-                                "no deduction on this line"))
     return amounts, problems
+
+
+def _angsuran(cells: dict[str, str]) -> tuple[int | None, int | None, list[Problem]]:
+    """The instalment deducted and the loan it is for (None: the oldest running loan)."""
+    text = cells.get(ANGSURAN_COLUMN, "").strip()
+    loan_text = cells.get(LOAN_COLUMN, "").strip()
+    problems: list[Problem] = []
+    amount = loan_id = None
+    if text not in _NO_AMOUNT:
+        try:
+            amount = parse_rupiah(text)
+        except AmountNotUnderstood as exc:
+            problems.append(Problem(exc.code, f"{ANGSURAN_COLUMN}: {exc.render_id()}",
+                                    f"{ANGSURAN_COLUMN}: {exc.render_en()}"))
+    if loan_text:
+        if re.fullmatch(r"[0-9]{1,18}", loan_text) and int(loan_text) > 0:
+            loan_id = int(loan_text)
+        else:
+            given = _CONTROL.sub("", loan_text)[:40]
+            problems.append(Problem("payroll_loan_invalid",
+                                    f"nomor pinjaman {given!r} tidak valid",
+                                    f"loan number {given!r} is invalid"))
+    return amount, loan_id, problems
 
 
 def _line(line_no: int, columns: list[str], row: list[str], filled: dict[str, int]) -> Line:
@@ -179,8 +204,13 @@ def _line(line_no: int, columns: list[str], row: list[str], filled: dict[str, in
         filled[name] += bool(cells[name].strip())
     number, nik, given, member_problems = _member(cells)
     amounts, amount_problems = _amounts(cells)
-    return Line(line_no, number, nik, given, tuple(amounts),
-                tuple(member_problems + amount_problems))
+    angsuran, loan_id, loan_problems = _angsuran(cells)
+    problems = member_problems + amount_problems + loan_problems
+    if not amounts and angsuran is None and not amount_problems + loan_problems:
+        problems.append(Problem("payroll_no_amount", "tidak ada potongan di baris ini",
+                                "no deduction on this line"))
+    return Line(line_no, number, nik, given, tuple(amounts), tuple(problems), angsuran,
+                loan_id)
 
 
 class _Lines:
@@ -191,7 +221,8 @@ class _Lines:
             self.delimiter, self.columns = _header(first)
         else:
             self.delimiter, self.columns = "", _header_cells(first)
-        known = {MEMBER_COLUMN, NIK_COLUMN, *AMOUNT_COLUMNS, *INFO_COLUMNS}
+        known = {MEMBER_COLUMN, NIK_COLUMN, *AMOUNT_COLUMNS, ANGSURAN_COLUMN, LOAN_COLUMN,
+                 *INFO_COLUMNS}
         self.filled = dict.fromkeys((c for c in self.columns if c not in known), 0)
         self.lines: list[Line] = []
 
