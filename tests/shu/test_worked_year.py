@@ -49,6 +49,13 @@ def test_the_worked_year_from_closing_to_the_members_sukarela(db_settings):
                                              chart.BEBAN_PENYISIHAN_PIUTANG))
     periods = client.get("/api/v1/periods", ketua).json()
     assert periods["closed_through"] == "2025-12-31"
+    # The PHU of the closed year still reads the year; the neraca shows the SHU once.
+    phu = client.get("/api/v1/reports/phu?date=2025-12-31", ketua).json()
+    assert (phu["pendapatan"]["total"], phu["beban"]["total"], phu["shu"]) == (
+        1_650_000, 400_000, SHU)
+    neraca = client.get("/api/v1/reports/neraca?date=2025-12-31", ketua).json()
+    assert neraca["balanced"]
+    assert [x["balance"] for x in neraca["ekuitas"]["extra"]] == [0]
 
     # 2. Simulation with the AD/ART split.
     sim = client.get("/api/v1/shu/2025/simulation", ketua).json()
