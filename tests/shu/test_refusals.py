@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+from sqlalchemy import select
 
+from ksp.accounting.products import Jenis, token_id
 from ksp.auth.models import Role
+from ksp.chain.outbox import OutboxItem, OutboxKind
 from ksp.core import clock
 from ksp.core.db import transaction
 from ksp.ledger import chart, journal
 from ksp.ledger.reports import member_balances
+from ksp.shu.models import ShuMemberLine
 from tests.shu.year import TODAY, build_year, rat_approves
-from tests.support.client import KspClient
+from tests.support.client import KspClient, new_wallet
 from tests.support.rows import counts
 
 
@@ -143,3 +148,22 @@ def test_a_member_shu_of_a_year_not_closed_is_refused(client):
     admin = client.staff(Role.ADMIN)
     reply = client.get("/api/v1/members/1/shu?year=2025", admin)
     assert reply.status_code == 409 and reply.json()["code"] == "year_not_closed"
+
+
+def test_shares_added_to_wajib_are_mirrored_to_the_members_wallet(client):
+    numbers = build_year(client, wallet_a=new_wallet())
+    ketua = client.staff(Role.PENGURUS, "ketua")
+    bendahara = client.staff(Role.PENGURUS, "bendahara")
+    client.post("/api/v1/shu/2025/close", {}, ketua)
+    proposed = client.post("/api/v1/shu/2025/proposal", {"settlement": "wajib"}, ketua).json()
+    rat_approves(client, proposed["figures"], proposed["figures_hash"])
+    assert client.post("/api/v1/shu/2025/distribution", {}, bendahara).status_code == 201
+    with client.app.state.sessionmaker() as session:
+        wajib = member_balances(session, member=numbers["A"])[chart.SIMPANAN_WAJIB]
+        line = session.get(ShuMemberLine, (2025, numbers["A"]))
+        mirrors = [json.loads(item.payload) for item in session.scalars(
+            select(OutboxItem).where(OutboxItem.kind == OutboxKind.MIRROR_SAVINGS)
+            .where(OutboxItem.seq == line.seq))]
+    assert wajib == 500_000 + 337_602
+    assert [(m["member"], m["token_id"], m["delta"]) for m in mirrors] == [
+        (numbers["A"], token_id(Jenis.WAJIB), 337_602)]

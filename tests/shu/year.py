@@ -33,8 +33,9 @@ SPLIT = {"cadangan": 4000, "jasa_anggota": 3500, "pengurus": 500, "karyawan": 50
          "pendidikan": 500, "sosial": 500, "pembangunan_daerah": 500}
 
 
-def member(client: KspClient, admin: str, serial: int, joined: str, wajib: int) -> int:
-    number = register(client, admin, serial)
+def member(client: KspClient, admin: str, serial: int, joined: str, wajib: int,
+           wallet: Any = None) -> int:
+    number = register(client, admin, serial, wallet)
     deposit(client, admin, number, "pokok", 100_000, joined)
     if wajib:
         deposit(client, admin, number, "wajib", wajib, joined)
@@ -60,10 +61,12 @@ def _loan(session: Any, member: int, principal: int, on: dt.date,
     session.flush()
 
 
-def build_year(client: KspClient, *, provision: bool = True) -> dict[str, int]:
-    """Members A, B, C and their loans through 2025 (module doc); their numbers."""
+def build_year(client: KspClient, *, provision: bool = True, wallet_a: Any = None
+               ) -> dict[str, int]:
+    """Members A (with `wallet_a`, if given), B, C and their loans through 2025 (module
+    doc); their numbers."""
     admin = client.staff(Role.ADMIN)
-    numbers = {"A": member(client, admin, 1, "2025-01-01", 500_000),
+    numbers = {"A": member(client, admin, 1, "2025-01-01", 500_000, wallet_a),
                "B": member(client, admin, 2, "2025-07-02", 200_000),
                "C": member(client, admin, 3, "2025-01-01", 0)}
     with transaction(client.app.state.sessionmaker) as session:
