@@ -125,6 +125,18 @@ def test_an_approval_for_another_pool_is_refused(client):
              "shu_approval_mismatch")
 
 
+def test_an_approval_of_another_proposal_is_refused(client):
+    build_year(client)
+    ketua = client.staff(Role.PENGURUS, "ketua")
+    bendahara = client.staff(Role.PENGURUS, "bendahara")
+    client.post("/api/v1/shu/2025/close", {}, ketua)
+    proposed = client.post("/api/v1/shu/2025/proposal", {}, ketua).json()
+    rat_approves(client, proposed["figures"], "0x" + "00" * 32)
+    error = _refused(client, "/api/v1/shu/2025/distribution", {}, bendahara, 409,
+                     "shu_approval_mismatch")
+    assert "figures hash differs" in error["message_en"]
+
+
 def test_the_rat_may_change_the_percentages_and_the_distribution_follows_them(client):
     numbers = build_year(client)
     ketua = client.staff(Role.PENGURUS, "ketua")

@@ -31,8 +31,9 @@ from ksp.accounting.products import Jenis
 from ksp.coop.adart import SavingsBasis
 from ksp.coop.service import adart_at
 from ksp.core import clock
+from ksp.core.db import table_of
 from ksp.core.money import round_half_up
-from ksp.ledger import chart, dates, journal, log
+from ksp.ledger import batch, chart, dates, journal, log
 from ksp.ledger.models import AccountType, JournalEntry, JournalLine, LogEntry, Side
 from ksp.ledger.reports import trial_balance
 from ksp.loans.models import Loan, LoanRepayment, LoanStatus
@@ -309,6 +310,11 @@ def distribute(session: Session, year: int, *, actor: str) -> Distribution:
         raise ShuApprovalMismatch(seq=approved.seq, year=year,
                                   reason_id="porsi jasa usaha di luar 0..10.000 bps",
                                   reason_en="jasa usaha share outside 0..10,000 bps")
+    if approved.content_hash is not None and approved.content_hash != row.figures_hash:
+        raise ShuApprovalMismatch(seq=approved.seq, year=year,
+                                  reason_id="RAT memutus usulan lain (hash angka berbeda)",
+                                  reason_en="the RAT decided on another proposal (the figures "
+                                            "hash differs)")
     if approved.shu is not None and approved.shu != row.shu:
         raise ShuApprovalMismatch(seq=approved.seq, year=year,
                                   reason_id=f"SHU disetujui {approved.shu}, buku {row.shu}",
@@ -353,9 +359,10 @@ def distribute(session: Session, year: int, *, actor: str) -> Distribution:
         log_data=[{"shu": {**common, "member": m.base.input.member, "amount": m.share,
                            "savings_base": m.base.input.savings_base,
                            "interest_paid": m.base.input.interest_paid}} for m in paid])
-    session.add_all([ShuMemberLine(fiscal_year=year, member_number=m.base.input.member,
-                                   amount=m.share, settlement=settlement.value, seq=line.seq)
-                     for m, line in zip(paid, lines, strict=True)])
+    batch.insert_rows(session, table_of(ShuMemberLine), [
+        {"fiscal_year": year, "member_number": m.base.input.member, "amount": m.share,
+         "settlement": settlement.value, "seq": line.seq}
+        for m, line in zip(paid, lines, strict=True)])
     if settlement is not Settlement.TUNAI:
         jenis = Jenis.SUKARELA if settlement is Settlement.SUKARELA else Jenis.WAJIB
         wallets = {m.number: m for m in session.scalars(
