@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ksp.core.money import round_half_up
 from ksp.shu import calc
 from ksp.shu.calc import MemberInput, largest_remainder, pools_of
 from ksp.shu.errors import SplitNotWhole
@@ -138,3 +139,14 @@ def test_pools_and_shares_are_exact_for_any_split_summing_to_100_percent(
             if a.savings_base >= b.savings_base and a.interest_paid >= b.interest_paid:
                 assert alloc.shares[a.member] >= alloc.shares[b.member] or (
                     a.savings_base, a.interest_paid) == (b.savings_base, b.interest_paid)
+
+
+@given(shu=st.integers(0, 10**12), jua=st.integers(0, 10_000),
+       sa=st.integers(0, 10**12), va=st.integers(0, 10**10),
+       others=st.tuples(st.integers(0, 10**12), st.integers(0, 10**10)))
+def test_exact_sen_is_the_formula_rounded_half_up_to_the_sen(shu, jua, sa, va, others):
+    pools = pools_of(shu, DEFAULT, jua)
+    member = MemberInput(1, sa, va)
+    vuk, tms = va + others[1], sa + others[0]
+    exact = calc.exact_share(pools, vuk, tms, member)
+    assert calc.exact_sen(pools, vuk, tms, member) == round_half_up(exact * 100)

@@ -149,6 +149,16 @@ def exact_share(pools: Pools, vuk: int, tms: int, member: MemberInput) -> Fracti
     return share
 
 
+def exact_sen(pools: Pools, vuk: int, tms: int, member: MemberInput) -> int:
+    """`exact_share` in sen (1/100 rupiah), rounded half-up, in integers only (for showing
+    the formula beside the share; the same value as rounding the Fraction)."""
+    jua = pools.jasa_usaha if vuk > 0 else 0
+    jma = pools.jasa_modal if tms > 0 else 0
+    denominator = (vuk or 1) * (tms or 1)
+    numerator = member.interest_paid * (tms or 1) * jua + member.savings_base * (vuk or 1) * jma
+    return (200 * numerator + denominator) // (2 * denominator)
+
+
 ZERO_SHU = ("SHU tahun ini nol atau rugi", "This year's SHU is zero or a loss")
 NO_SAVINGS = ("tidak ada simpanan pokok+wajib sepanjang tahun",
               "no simpanan pokok+wajib during the year")

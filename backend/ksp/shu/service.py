@@ -61,6 +61,9 @@ from ksp.shu.models import ShuMemberLine, ShuYear
 
 LINE_KIND = "journal.shu.anggota"  # each member's SHU line in the log
 ALLOCATION_KIND = "journal.shu.bagi"
+# Member entries per ledger call: the member check's IN list stays far below the
+# 65,535 parameters PostgreSQL takes in one statement.
+POST_CHUNK = 10_000
 
 
 def fiscal_year_bounds(session: Session, year: int) -> tuple[dt.date, dt.date]:
@@ -248,8 +251,8 @@ def simulate(session: Session, year: int, *, split: dict[str, int] | None = None
     members = []
     for base in bases:
         share = allocation.shares[base.input.member]
-        exact = calc.exact_share(pools, allocation.vuk, allocation.tms, base.input)
-        members.append(MemberShare(base, share, _decimal(exact),
+        sen = calc.exact_sen(pools, allocation.vuk, allocation.tms, base.input)
+        members.append(MemberShare(base, share, f"{sen // 100}.{sen % 100:02d}",
                                    calc.zero_reasons(row.shu, base.input, share)))
     values = calc.figures(fiscal_year=year, pools=pools, settlement=settlement)
     return Simulation(row=row, basis=basis, days=(row.through - row.since).days + 1,
@@ -351,14 +354,17 @@ def distribute(session: Session, year: int, *, actor: str) -> Distribution:
               "jasa_modal": pools.jasa_modal, "pools": pools.amounts, "split": pools.split,
               "jasa_usaha_bps": pools.jasa_usaha_bps, "rat_seq": approved.seq,
               "allocation_seq": posted.seq}
-    lines = postings.post_many(
-        session,
-        [postings.ShuMemberSettlement(year, m.base.input.member, m.share, settlement.value)
-         for m in paid],
-        on=today,
-        log_data=[{"shu": {**common, "member": m.base.input.member, "amount": m.share,
-                           "savings_base": m.base.input.savings_base,
-                           "interest_paid": m.base.input.interest_paid}} for m in paid])
+    lines: list[batch.Posted] = []
+    for start in range(0, len(paid), POST_CHUNK):  # one transaction, bounded statements
+        chunk = paid[start:start + POST_CHUNK]
+        lines += postings.post_many(
+            session,
+            [postings.ShuMemberSettlement(year, m.base.input.member, m.share, settlement.value)
+             for m in chunk],
+            on=today,
+            log_data=[{"shu": {**common, "member": m.base.input.member, "amount": m.share,
+                               "savings_base": m.base.input.savings_base,
+                               "interest_paid": m.base.input.interest_paid}} for m in chunk])
     batch.insert_rows(session, table_of(ShuMemberLine), [
         {"fiscal_year": year, "member_number": m.base.input.member, "amount": m.share,
          "settlement": settlement.value, "seq": line.seq}
@@ -366,8 +372,7 @@ def distribute(session: Session, year: int, *, actor: str) -> Distribution:
     if settlement is not Settlement.TUNAI:
         jenis = Jenis.SUKARELA if settlement is Settlement.SUKARELA else Jenis.WAJIB
         wallets = {m.number: m for m in session.scalars(
-            select(Member).where(Member.number.in_([m.base.input.member for m in paid]))
-            .where(Member.wallet_address.is_not(None)))}
+            select(Member).where(Member.wallet_address.is_not(None)))}
         for m, line in zip(paid, lines, strict=True):
             member = wallets.get(m.base.input.member)
             if member is not None:
