@@ -55,6 +55,15 @@ def test_a_year_cannot_be_closed_twice(client):
     _refused(client, "/api/v1/shu/2025/close", {}, ketua, 409, "year_already_closed")
 
 
+def test_a_year_cannot_be_closed_before_the_year_before_it(client):
+    build_year(client)
+    clock.freeze(TODAY.replace(year=2027))  # 2026 has ended; 2025 was never closed
+    ketua = client.staff(Role.PENGURUS, "ketua")
+    error = _refused(client, "/api/v1/shu/2026/close", {}, ketua, 409,
+                     "earlier_year_not_closed")
+    assert error["details"] == {"since": "2026-01-01"}
+
+
 def test_closing_with_unposted_provisions_is_refused(client):
     build_year(client, provision=False)  # 1% of the 10,000,000 outstanding is missing
     ketua = client.staff(Role.PENGURUS, "ketua")

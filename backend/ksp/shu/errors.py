@@ -17,6 +17,14 @@ class YearAlreadyClosed(Conflict):
     message_en = "Fiscal year {year} is already closed (log entry seq {seq})."
 
 
+class EarlierYearNotClosed(Conflict):
+    code = "earlier_year_not_closed"
+    message_id = ("Masih ada pendapatan/beban sebelum {since} yang belum ditutup; tutup buku "
+                  "tahun sebelumnya dulu.")
+    message_en = ("Income or expense before {since} is not closed yet; close the earlier year "
+                  "first.")
+
+
 class ProvisionsNotPosted(Conflict):
     code = "provisions_not_posted"
     message_id = ("Penyisihan kerugian piutang belum dicatat: wajib {required}, tercatat "

@@ -29,6 +29,7 @@ from ksp.printing.render import to_csv
 from ksp.shu import service
 from ksp.shu.calc import POOLS, Settlement
 from ksp.shu.errors import (
+    EarlierYearNotClosed,
     NothingToDistribute,
     ProvisionsNotPosted,
     SameCalculatorAndApprover,
@@ -183,6 +184,7 @@ def _simulation(sim: service.Simulation) -> dict[str, Any]:
 
 @router.post("/shu/{year}/close", response_model=YearClosed,
              responses=error_responses(YearNotEnded, YearAlreadyClosed, ProvisionsNotPosted,
+                                       EarlierYearNotClosed,
                                        PeriodClosed, CloseNotPast, DateOutOfRange,
                                        *POSTING_DATE_ERRORS))
 def close_year(year: Year, writer: BoardWriter) -> Any:

@@ -4,6 +4,8 @@ the RAT, and each member's SHU line. Owns the transactions' content; the ledger 
 Rules chosen here (docs/SHU.md):
 - Fiscal year Y runs from the first day of the AD/ART's `fiscal_year_start_month` in
   calendar year Y (the AD/ART in force on 1 January of Y) for twelve months.
+- Years close in order: closing refuses a year while income or expense from before it is
+  still unclosed (`earlier_year_not_closed`).
 - Closing refuses a year whose posted allowance for loan losses (CKPN) is below what the
   loans as last classified by the daily close require at the year end (`provisions_not_posted`).
 - The members of a year are those who joined on or before its last day and had not left by
@@ -43,6 +45,7 @@ from ksp.savings import service as savings
 from ksp.shu import calc
 from ksp.shu.calc import MemberInput, Settlement
 from ksp.shu.errors import (
+    EarlierYearNotClosed,
     NothingToDistribute,
     ProvisionsNotPosted,
     SameCalculatorAndApprover,
@@ -112,6 +115,9 @@ def close_year(session: Session, year: int) -> ShuYear:
     if row is not None and (row.distribution_seq is not None or (
             head.closed_through is not None and head.closed_through >= through)):
         raise YearAlreadyClosed(year=year, seq=row.closing_seq)
+    before = trial_balance(session, through=since - dt.timedelta(days=1))
+    if any(r.balance for r in before if r.type in (AccountType.INCOME, AccountType.EXPENSE)):
+        raise EarlierYearNotClosed(since=since.isoformat())
     required, posted = provisions(session, through)
     if posted < required:
         raise ProvisionsNotPosted(required=required, posted=posted, through=through.isoformat())
