@@ -64,15 +64,17 @@ def world(anvil, tmp_path_factory) -> Iterator[World]:
         bendahara = client.staff(Role.PENGURUS, "bendahara")
         assert client.post("/api/v1/shu/2025/close", {}, ketua).status_code == 200
         proposed = client.post("/api/v1/shu/2025/proposal", {}, ketua).json()
-        rat_approves(client, proposed["figures"], proposed["figures_hash"])
+        rat_approves(client, proposed["figures"], proposed["figures_hash"], anchor=False)
+        factory = client.app.state.sessionmaker
+        assert runtime.w3 is not None
+        job = AnchorJob(factory, runtime.w3, info["address"], settings,
+                        from_block=info["block"])
+        assert job.anchor_now().outcome is Outcome.ANCHORED  # the RAT's result on chain
         done = client.post("/api/v1/shu/2025/distribution", {}, bendahara)
         assert done.status_code == 201, done.text
+        assert job.anchor_now().outcome is Outcome.ANCHORED  # and the SHU lines
     finally:
         clock.freeze(None)
-    factory = client.app.state.sessionmaker
-    assert runtime.w3 is not None
-    job = AnchorJob(factory, runtime.w3, info["address"], settings, from_block=info["block"])
-    assert job.anchor_now().outcome is Outcome.ANCHORED
     export = tmp / "log.jsonl"
     with transaction(factory) as session, export.open("w", encoding="utf-8") as out:
         export_log(session, out)

@@ -99,13 +99,19 @@ def test_the_worked_year_from_closing_to_the_members_sukarela(db_settings):
     assert early.status_code == 409 and early.json()["code"] == "shu_not_approved"
     assert counts(client) == before
 
+    # 5. The RAT's result in the log but not yet anchored: refused too.
+    unanchored = rat_approves(client, figures, digest, anchor=False)
+    early = client.post("/api/v1/shu/2025/distribution", {}, bendahara)
+    assert early.status_code == 409 and early.json()["code"] == "shu_approval_not_anchored"
+    assert early.json()["details"]["seq"] == unanchored
+
     rat_seq = rat_approves(client, figures, digest)
 
-    # 5. The calculator cannot approve his own figures.
+    # 6. The calculator cannot approve his own figures.
     own = client.post("/api/v1/shu/2025/distribution", {}, ketua)
     assert own.status_code == 403 and own.json()["code"] == "shu_needs_other_pengurus"
 
-    # 6. The distribution by another pengurus.
+    # 7. The distribution by another pengurus.
     done = client.post("/api/v1/shu/2025/distribution", {}, bendahara, key="bagi-2025")
     assert done.status_code == 201, done.text
     assert done.json()["rat_seq"] == rat_seq and done.json()["members_total"] == 437_500
@@ -123,7 +129,7 @@ def test_the_worked_year_from_closing_to_the_members_sukarela(db_settings):
     assert sukarela == {"A": 337_602, "B": 23_214, "C": 76_684}
     assert sum(sukarela.values()) == 437_500
 
-    # 7. Idempotent: the same key answers the same; a new one is refused, nothing written.
+    # 8. Idempotent: the same key answers the same; a new one is refused, nothing written.
     again = client.post("/api/v1/shu/2025/distribution", {}, bendahara, key="bagi-2025")
     assert again.status_code == 201 and again.json() == done.json()
     before = counts(client)
@@ -131,7 +137,7 @@ def test_the_worked_year_from_closing_to_the_members_sukarela(db_settings):
     assert second.status_code == 409 and second.json()["code"] == "shu_already_distributed"
     assert counts(client) == before
 
-    # 8. The member's SHU line with its inputs, recomputed from them.
+    # 9. The member's SHU line with its inputs, recomputed from them.
     token = client.staff(Role.ADMIN)
     line = client.get(f"/api/v1/members/{n['A']}/shu?year=2025", token).json()
     assert line["amount"] == 337_602 and line["amount_text"] == "Rp 337.602"

@@ -53,6 +53,14 @@ class ShuNotApproved(Conflict):
                   "for the SHU item in the log).")
 
 
+class ShuApprovalNotAnchored(Conflict):
+    code = "shu_approval_not_anchored"
+    message_id = ("Hasil RAT untuk SHU tahun {year} (seq {seq}) belum di-anchor di rantai; "
+                  "tunggu anchor berikutnya.")
+    message_en = ("The RAT result for the SHU of {year} (seq {seq}) is not anchored on chain "
+                  "yet; wait for the next anchor.")
+
+
 class ShuApprovalMismatch(Conflict):
     code = "shu_approval_mismatch"
     message_id = "Hasil RAT (seq {seq}) tidak cocok dengan tahun {year}: {reason_id}"

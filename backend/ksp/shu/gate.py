@@ -8,6 +8,9 @@ item is a log entry of kind `rat.hasil` whose data holds
                  "jasa_usaha_bps": 7000, "shu": 12345678, "settlement": "sukarela", ...},
      "content_hash": "0x..."}
 
+The result counts once it is also anchored: a final (`confirmed`) anchor covers its seq
+(`anchored`), so the decision the distribution follows is on chain before money moves.
+
 `figures` is what the SHU proposal put on the agenda (`ksp.shu.calc.figures`), possibly
 with the percentages or the settlement changed by the meeting; `content_hash` is the hash
 the agenda item carried (the proposal's `figures_hash`). The latest approving entry for the
@@ -23,6 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ksp.anchoring.models import AnchorRecord
+from ksp.anchoring.outcomes import Status
 from ksp.ledger.models import LogEntry
 
 RAT_RESULT_KIND = "rat.hasil"
@@ -71,3 +76,9 @@ def approved_split(session: Session, year: int) -> ApprovedSplit | None:
         if found is not None and found.fiscal_year == year:
             return found
     return None
+
+
+def anchored(session: Session, seq: int) -> bool:
+    """Whether a final anchor on chain covers log entry `seq`."""
+    return session.scalar(select(AnchorRecord.id).where(AnchorRecord.status == Status.CONFIRMED)
+                          .where(AnchorRecord.tree_size >= seq).limit(1)) is not None

@@ -36,6 +36,7 @@ from ksp.shu.errors import (
     ShuAlreadyDistributed,
     ShuAlreadyProposed,
     ShuApprovalMismatch,
+    ShuApprovalNotAnchored,
     ShuLineNotFound,
     ShuNotApproved,
     ShuNotProposed,
@@ -241,8 +242,9 @@ def propose(year: Year, body: ProposalIn, writer: BoardWriter) -> Any:
 
 @router.post("/shu/{year}/distribution", status_code=201, response_model=DistributionOut,
              responses=error_responses(YearNotClosed, ShuNotProposed, ShuNotApproved,
-                                       SameCalculatorAndApprover, ShuAlreadyDistributed,
-                                       SplitNotWhole, ShuApprovalMismatch, NothingToDistribute,
+                                       ShuApprovalNotAnchored, SameCalculatorAndApprover,
+                                       ShuAlreadyDistributed, SplitNotWhole,
+                                       ShuApprovalMismatch, NothingToDistribute,
                                        PeriodClosed, DateOutOfRange, *POSTING_DATE_ERRORS))
 def distribute(year: Year, writer: BoardWriter) -> Any:
     """Pembagian SHU after the RAT approved it (pengurus other than the calculator), with

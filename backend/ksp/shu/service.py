@@ -52,6 +52,7 @@ from ksp.shu.errors import (
     ShuAlreadyDistributed,
     ShuAlreadyProposed,
     ShuApprovalMismatch,
+    ShuApprovalNotAnchored,
     ShuLineNotFound,
     ShuNotApproved,
     ShuNotProposed,
@@ -59,7 +60,7 @@ from ksp.shu.errors import (
     YearNotClosed,
     YearNotEnded,
 )
-from ksp.shu.gate import approved_split
+from ksp.shu.gate import anchored, approved_split
 from ksp.shu.models import ShuMemberLine, ShuYear
 
 LINE_KIND = "journal.shu.anggota"  # each member's SHU line in the log
@@ -312,6 +313,8 @@ def distribute(session: Session, year: int, *, actor: str) -> Distribution:
     approved = approved_split(session, year)
     if approved is None:
         raise ShuNotApproved(year=year)
+    if not anchored(session, approved.seq):
+        raise ShuApprovalNotAnchored(year=year, seq=approved.seq)
     if actor == row.proposed_by:
         raise SameCalculatorAndApprover(proposed_by=row.proposed_by)
     split = calc.check_split(approved.split)
