@@ -139,7 +139,7 @@ class ShuAllocation:
 
     fiscal_year: int
     shu: int
-    pools: tuple[tuple[str, int], ...]  # (pool name of ksp.shu.calc.POOLS, rupiah) but jasa anggota
+    pools: tuple[tuple[str, int], ...]  # (pool of ksp.shu.calc.POOLS, rupiah), not jasa anggota
     members_total: int
     remainder: int
 
