@@ -188,3 +188,19 @@ def test_shares_added_to_wajib_are_mirrored_to_the_members_wallet(client):
     assert wajib == 500_000 + 337_602
     assert [(m["member"], m["token_id"], m["delta"]) for m in mirrors] == [
         (numbers["A"], token_id(Jenis.WAJIB), 337_602)]
+
+
+def test_a_member_reads_their_own_shu_line_and_no_one_elses(client):
+    wallet = new_wallet()
+    numbers = build_year(client, wallet_a=wallet)
+    ketua = client.staff(Role.PENGURUS, "ketua")
+    bendahara = client.staff(Role.PENGURUS, "bendahara")
+    client.post("/api/v1/shu/2025/close", {}, ketua)
+    proposed = client.post("/api/v1/shu/2025/proposal", {}, ketua).json()
+    rat_approves(client, proposed["figures"], proposed["figures_hash"])
+    assert client.post("/api/v1/shu/2025/distribution", {}, bendahara).status_code == 201
+    token = client.member_login(wallet)
+    own = client.get(f"/api/v1/members/{numbers['A']}/shu?year=2025", token)
+    assert own.status_code == 200 and own.json()["amount"] == 337_602
+    other = client.get(f"/api/v1/members/{numbers['B']}/shu?year=2025", token)
+    assert other.status_code == 403 and other.json()["code"] == "forbidden"
