@@ -26,6 +26,7 @@ BENCHES = [
     "bench_page_load",
     "bench_payroll",
     "bench_schedules",
+    "bench_shu",
 ]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

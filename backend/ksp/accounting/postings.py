@@ -1,7 +1,7 @@
 """Posting rules: pure functions from one domain event to one journal entry's kind, memo
 and legs. `post` hands the result to the ledger, the only writer.
 
-Adding an event (ShuDistribution next) is its dataclass (added to `Event`), its accounts in
+Adding an event is its dataclass (added to `Event`), its accounts in
 `products.ACCOUNT_MAP`, and one function registered on `posting_for`.
 
 Loans post on a cash basis for income: jasa and denda become income when paid (an unpaid
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ksp.accounting.products import (
     LOAN_PRODUCT,
     SAVINGS_ACCOUNT,
+    SHU_PRODUCT,
     AccountRole,
     Jenis,
     account_for,
@@ -120,8 +121,43 @@ class LoanRecovery:
     cash_account: str | None = None
 
 
+@dataclass(frozen=True)
+class YearClosing:
+    """Tutup buku: every income and expense account's balance for the fiscal year (signed
+    by its normal side) moves into SHU tahun berjalan."""
+
+    fiscal_year: int
+    income: tuple[tuple[str, int], ...]  # (account, balance)
+    expense: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ShuAllocation:
+    """The approved split posted: SHU tahun berjalan into the pools; the members' part
+    into utang SHU anggota (settled member by member next), what no member could take
+    into selisih pembulatan."""
+
+    fiscal_year: int
+    shu: int
+    pools: tuple[tuple[str, int], ...]  # (pool of ksp.shu.calc.POOLS, rupiah), not jasa anggota
+    members_total: int
+    remainder: int
+
+
+@dataclass(frozen=True)
+class ShuMemberSettlement:
+    """One member's share out of utang SHU anggota: to their sukarela or wajib, or kept as
+    their own payable (settlement "tunai")."""
+
+    fiscal_year: int
+    member: int
+    amount: int
+    settlement: str  # ksp.shu.calc.Settlement
+
+
 Event = (SavingsDeposit | SavingsWithdrawal | SavingsPayout | LoanDisbursement | LoanRepayment
-         | LoanProvision | LoanWriteOff | LoanRecovery)
+         | LoanProvision | LoanWriteOff | LoanRecovery | YearClosing | ShuAllocation
+         | ShuMemberSettlement)
 
 
 def _cash(product: str, cash_account: str | None) -> str:
@@ -226,6 +262,51 @@ def _recovery(event: LoanRecovery) -> Posting:
         kind="pinjaman.pemulihan", memo=f"Pemulihan pinjaman hapus buku #{event.loan_id}",
         legs=(debit(_cash(LOAN_PRODUCT, event.cash_account), event.amount),
               credit(_loan(AccountRole.PEMULIHAN), event.amount)))
+
+
+def _shu(role: AccountRole) -> str:
+    return account_for(SHU_PRODUCT, role)
+
+
+@posting_for.register
+def _year_closing(event: YearClosing) -> Posting:
+    legs: list[Leg] = []
+    for code, balance in event.income:
+        legs.append(debit(code, balance) if balance > 0 else credit(code, -balance))
+    for code, balance in event.expense:
+        legs.append(credit(code, balance) if balance > 0 else debit(code, -balance))
+    net = sum(b for _, b in event.income) - sum(b for _, b in event.expense)
+    result = _shu(AccountRole.SHU_TAHUN_BERJALAN)
+    legs.append(credit(result, net) if net > 0 else debit(result, -net))
+    return Posting(kind="tutup_buku", memo=f"Tutup buku tahun {event.fiscal_year}",
+                   legs=_legs(*legs))
+
+
+# The account of each pool but jasa anggota (which goes to utang SHU anggota).
+POOL_ROLE = {"cadangan": AccountRole.CADANGAN, "pengurus": AccountRole.DANA_PENGURUS,
+             "karyawan": AccountRole.DANA_KARYAWAN, "pendidikan": AccountRole.DANA_PENDIDIKAN,
+             "sosial": AccountRole.DANA_SOSIAL,
+             "pembangunan_daerah": AccountRole.DANA_PEMBANGUNAN_DAERAH}
+
+
+@posting_for.register
+def _shu_allocation(event: ShuAllocation) -> Posting:
+    return Posting(
+        kind="shu.bagi", memo=f"Pembagian SHU tahun {event.fiscal_year}",
+        legs=_legs(debit(_shu(AccountRole.SHU_TAHUN_BERJALAN), event.shu),
+                   *(credit(_shu(POOL_ROLE[name]), amount) for name, amount in event.pools),
+                   credit(_shu(AccountRole.UTANG_SHU), event.members_total),
+                   credit(_shu(AccountRole.SELISIH_PEMBULATAN), event.remainder)))
+
+
+@posting_for.register
+def _shu_member(event: ShuMemberSettlement) -> Posting:
+    payable = _shu(AccountRole.UTANG_SHU)
+    to = {"sukarela": SAVINGS_ACCOUNT[Jenis.SUKARELA], "wajib": SAVINGS_ACCOUNT[Jenis.WAJIB],
+          "tunai": payable}[event.settlement]
+    return Posting(
+        kind="shu.anggota", memo=f"SHU tahun {event.fiscal_year} ({event.settlement})",
+        legs=(debit(payable, event.amount), credit(to, event.amount, event.member)))
 
 
 def post(session: Session, event: Event, *, on: dt.date, reason: str | None = None

@@ -23,7 +23,7 @@ class Jenis(enum.StrEnum):
 
 
 class AccountRole(enum.StrEnum):
-    """The part an account plays for a product. SHU will add utang_shu."""
+    """The part an account plays for a product."""
 
     FUNDING = "sumber_dana"  # cash or bank used when the teller names none
     SIMPANAN = "simpanan"  # the members' balances (credit-normal control account)
@@ -34,9 +34,20 @@ class AccountRole(enum.StrEnum):
     CADANGAN_KERUGIAN = "cadangan_kerugian"  # allowance for loan losses (contra asset)
     BEBAN_PENYISIHAN = "beban_penyisihan"  # provision expense
     PEMULIHAN = "pemulihan"  # recoveries after a write-off
+    # The year end (product "shu"): where the year's result goes and how it is split.
+    SHU_TAHUN_BERJALAN = "shu_tahun_berjalan"  # the closed year's result (equity)
+    CADANGAN = "cadangan"  # the reserve (equity)
+    UTANG_SHU = "utang_shu"  # members' shares until settled (liability, per member)
+    DANA_PENGURUS = "dana_pengurus"
+    DANA_KARYAWAN = "dana_karyawan"
+    DANA_PENDIDIKAN = "dana_pendidikan"
+    DANA_SOSIAL = "dana_sosial"
+    DANA_PEMBANGUNAN_DAERAH = "dana_pembangunan_daerah"
+    SELISIH_PEMBULATAN = "selisih_pembulatan"  # a pool nobody could take, by name
 
 
 LOAN_PRODUCT: Final = "pinjaman"  # every loan product posts to the same accounts
+SHU_PRODUCT: Final = "shu"  # the year end: closing entries and the SHU distribution
 
 
 def savings_product(jenis: Jenis) -> str:
@@ -59,6 +70,15 @@ ACCOUNT_MAP: Final[Mapping[str, Mapping[AccountRole, str]]] = MappingProxyType({
                    AccountRole.CADANGAN_KERUGIAN: chart.CADANGAN_KERUGIAN_PIUTANG,
                    AccountRole.BEBAN_PENYISIHAN: chart.BEBAN_PENYISIHAN_PIUTANG,
                    AccountRole.PEMULIHAN: chart.PENDAPATAN_LAIN},
+    SHU_PRODUCT: {AccountRole.SHU_TAHUN_BERJALAN: chart.SHU_TAHUN_BERJALAN,
+                  AccountRole.CADANGAN: chart.CADANGAN,
+                  AccountRole.UTANG_SHU: chart.UTANG_SHU_ANGGOTA,
+                  AccountRole.DANA_PENGURUS: chart.DANA_PENGURUS,
+                  AccountRole.DANA_KARYAWAN: chart.DANA_KARYAWAN,
+                  AccountRole.DANA_PENDIDIKAN: chart.DANA_PENDIDIKAN,
+                  AccountRole.DANA_SOSIAL: chart.DANA_SOSIAL,
+                  AccountRole.DANA_PEMBANGUNAN_DAERAH: chart.DANA_PEMBANGUNAN_DAERAH,
+                  AccountRole.SELISIH_PEMBULATAN: chart.SELISIH_PEMBULATAN},
 })
 
 

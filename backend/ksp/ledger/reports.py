@@ -29,8 +29,14 @@ class AccountBalance:
         return self.debit - self.credit if debit_normal else self.credit - self.debit
 
 
+# The year-end closing entry's kind (ksp.shu): it empties income and expense into SHU
+# tahun berjalan, so the PHU of a closed year reads the year without it.
+CLOSING_KIND = "tutup_buku"
+
+
 def _totals(
-    session: Session, *, through: dt.date, since: dt.date | None = None
+    session: Session, *, through: dt.date, since: dt.date | None = None,
+    before_closing: bool = False,
 ) -> dict[str, tuple[int, int]]:
     query = (
         select(JournalLine.account_code, JournalLine.side, func.sum(JournalLine.amount))
@@ -40,6 +46,8 @@ def _totals(
     )
     if since is not None:
         query = query.where(JournalEntry.entry_date >= since)
+    if before_closing:
+        query = query.where(JournalEntry.kind != CLOSING_KIND)
     totals: dict[str, list[int]] = {}
     for code, side, amount in session.execute(query):
         pair = totals.setdefault(code, [0, 0])
@@ -48,9 +56,10 @@ def _totals(
 
 
 def trial_balance(
-    session: Session, *, through: dt.date, since: dt.date | None = None
+    session: Session, *, through: dt.date, since: dt.date | None = None,
+    before_closing: bool = False,
 ) -> list[AccountBalance]:
-    totals = _totals(session, through=through, since=since)
+    totals = _totals(session, through=through, since=since, before_closing=before_closing)
     accounts = session.scalars(select(Account).order_by(Account.code))
     return [
         AccountBalance(a.code, a.name_id, a.name_en, a.type, *totals.get(a.code, (0, 0)))
@@ -98,10 +107,13 @@ class BalanceSheet:
 
 
 def income_statement(
-    session: Session, *, through: dt.date, fiscal_start_month: int = 1
+    session: Session, *, through: dt.date, fiscal_start_month: int = 1,
+    before_closing: bool = True,
 ) -> IncomeStatement:
+    """The fiscal year's income and expense through `through`; by default as earned, also
+    once the year is closed (`before_closing=False`: what is still left unclosed)."""
     since = fiscal_year_start(through, fiscal_start_month)
-    rows = trial_balance(session, through=through, since=since)
+    rows = trial_balance(session, through=through, since=since, before_closing=before_closing)
     return IncomeStatement(
         since=since,
         through=through,
@@ -112,7 +124,8 @@ def income_statement(
 
 def balance_sheet(session: Session, *, date: dt.date, fiscal_start_month: int = 1) -> BalanceSheet:
     rows = trial_balance(session, through=date)
-    current = income_statement(session, through=date, fiscal_start_month=fiscal_start_month).shu
+    current = income_statement(session, through=date, fiscal_start_month=fiscal_start_month,
+                               before_closing=False).shu
     all_time = sum(r.balance for r in rows if r.type is AccountType.INCOME) - sum(
         r.balance for r in rows if r.type is AccountType.EXPENSE
     )

@@ -2,7 +2,8 @@
 
 Checks, per line: the leaf recomputed from the UTF-8 bytes of the payload string equals
 the line's `leaf_hash`; the payload is RFC 8785 canonical; its own `seq` and `kind` equal
-the line's; seqs run 1, 2, 3, ... without gap, repeat or swap.
+the line's; seqs run 1, 2, 3, ... without gap, repeat or swap. At the end, the SHU lines
+of each year together (`shu`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import rfc8785
 
 from ksp.anchoring import merkle
 from ksp.anchoring.verify.result import MAX_FINDINGS, AuditResult, Finding
+from ksp.anchoring.verify.shu import ShuCheck
 
 RESET_KIND = "chain.reset"  # the entry the backend logs when it rebuilt a lost chain
 BOM = b"\xef\xbb\xbf"  # UTF-8 byte order mark, which some editors put in front of a file
@@ -87,6 +89,7 @@ class Scan:
         self.tick = tick
         self.expected = 1  # the seq the next entry must have
         self.prev_seq: int | None = None
+        self.shu = ShuCheck()  # the SHU lines, checked together at the end
 
     def add(self, code: str, seq: int, line: int, message_id: str, message_en: str) -> None:
         self.result.findings_total += 1
@@ -118,6 +121,7 @@ class Scan:
         if self.tick is not None:
             self.tick(pending_bytes)
         self.result.entries = count
+        self.shu.finish(self.add)
 
     def check_line(self, number: int, raw: bytes) -> bytes:
         expected = self.expected
@@ -171,6 +175,8 @@ class Scan:
                      f"line (seq {seq}, kind {kind})")
         elif kind == RESET_KIND:
             self.result.resets.append((seq, str(value.get("at"))))
+        else:
+            self.shu.see(seq, number, kind, value)
         return leaf
 
     def check_seq(self, number: int, seq: int, expected: int) -> None:
