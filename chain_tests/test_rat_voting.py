@@ -1,6 +1,7 @@
 import brownie
 import pytest
 from brownie import chain
+from brownie.test import strategy
 from eth_utils import keccak
 from helpers import (
     ADMIN_DELAY,
@@ -1383,3 +1384,78 @@ def test_a_batch_with_ten_front_run_ballots_still_counts_the_other_ninety(
     assert len(cast_records(tx)) == 90 * 9
     assert tally(voting, 0) == [0, 101, 0]
     assert tx.gas_used / 100 < 10_000
+
+
+# --- stateful: batches against a model -------------------------------------------------------
+
+# An election choice by strategy value: blank, one, two candidates, then two invalid ones
+# (three candidates for two seats; a fifth candidate of four).
+ELECTION_CHOICES = [0, 0b0001, 0b1010, 0b0111, 0b10000]
+
+
+class BatchMachine:
+    """Random batches mixing members, outsiders, repeats and invalid choices; each batch counts
+    exactly the ballots the model counts, skips the rest with the model's reasons, and the
+    tallies and voter count always equal the model's."""
+
+    st_signers = strategy("uint8[]", min_length=1, max_length=6, max_value=9)
+    st_choices = strategy("uint8[6]", max_value=4)
+    st_proposal = strategy("uint8", max_value=1)
+
+    def __init__(cls, voting, domain, people, relayer):
+        cls.voting = voting
+        cls.domain = domain
+        cls.people = people  # 0..7 members 1..6, 257, 258; 8..9 outsiders
+        cls.relayer = relayer
+
+    def setup(self):
+        self.voted = set()  # (proposal, member number)
+        self.tallies = {0: [0, 0, 0], 1: [0, 0, 0, 0, 0]}
+
+    def rule_cast(self, st_signers, st_choices, st_proposal):
+        proposal = st_proposal
+        ballots, expected_skips, expected_records = [], [], []
+        for index, who in enumerate(st_signers):
+            value = st_choices[index]
+            choice = value if proposal == 0 else ELECTION_CHOICES[value]
+            ballots.append(ballot(self.people[who], self.domain, proposal, choice))
+            valid = choice <= ABSTAIN if proposal == 0 else value <= 2
+            number = NUMBERS[who] if who < len(NUMBERS) else None
+            if not valid:
+                expected_skips.append((index, INVALID_CHOICE))
+            elif number is None:
+                expected_skips.append((index, NOT_ELIGIBLE))
+            elif (proposal, number) in self.voted:
+                expected_skips.append((index, ALREADY_VOTED))
+            else:
+                self.voted.add((proposal, number))
+                expected_records.append((number, choice))
+                self._count(proposal, choice)
+        tx = self.voting.castVotes(MEETING, proposal, ballots, {"from": self.relayer})
+
+        assert sorted(skipped(tx)) == sorted(expected_skips)
+        if expected_records:
+            assert cast_records(tx) == packed(*expected_records)
+        else:
+            assert "BallotsCast" not in tx.events
+
+    def _count(self, proposal, choice):
+        if proposal == 0:
+            self.tallies[0][choice] += 1
+        elif choice == 0:
+            self.tallies[1][4] += 1
+        else:
+            for candidate in range(4):
+                if choice >> candidate & 1:
+                    self.tallies[1][candidate] += 1
+
+    def invariant_tallies_and_voters(self):
+        assert tally(self.voting, 0) == self.tallies[0]
+        assert tally(self.voting, 1) == self.tallies[1]
+        voters = {number for _, number in self.voted}
+        assert self.voting.meeting(MEETING)["voterCount"] == len(voters)
+
+
+def test_batches_match_the_model(state_machine, voting, opened, keyholders, domain, stranger):
+    settings = {"max_examples": 10, "stateful_step_count": 6}
+    state_machine(BatchMachine, voting, domain, keyholders[:10], stranger, settings=settings)
