@@ -28,7 +28,8 @@ import {ICoopMembers} from "./interfaces/ICoopMembers.sol";
 /// block since which the account's number has been held without a break (carried over by
 /// {changeAddress}), which answers nearly every lookup from the same slot. A number that exits
 /// gets a per-number trace (`_numberHistory`, 1 = held, 0 = not), written only at exits and
-/// at re-admissions of a number that exited, so a first admission costs no extra slot.
+/// at re-admissions of a number that exited (flagged next to the number's address), so a first
+/// admission costs no extra slot.
 contract CoopMembers is ICoopMembers, CoopRoles {
     using Checkpoints for Checkpoints.Trace208;
 
@@ -39,7 +40,13 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         uint48 numberSince; // `number` held without a break (by any address) since this block
     }
 
-    mapping(uint64 number => address account) private _accounts;
+    /// @dev Who holds a number now, and whether the number ever exited (it then has a trace).
+    struct Holder {
+        address account;
+        bool exited;
+    }
+
+    mapping(uint64 number => Holder holder) private _holders;
     mapping(address account => Membership membership) private _current;
     mapping(address account => Checkpoints.Trace208 numbers) private _history;
     mapping(uint64 number => Checkpoints.Trace208 held) private _numberHistory;
@@ -95,13 +102,14 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     /// Emits a {MemberExited} event.
     function exit(uint64 number) external onlyRole(OPERATOR_ROLE) whenNotPaused {
         address account = _activeAccount(number);
+        Holder storage holder = _holders[number];
         Checkpoints.Trace208 storage held = _numberHistory[number];
-        if (held.length() == 0) {
+        if (!holder.exited) {
             // First exit of this number: record the admission the trace has not seen yet.
             held.push(_current[account].numberSince, 1);
         }
         held.push(clock(), 0);
-        delete _accounts[number];
+        _holders[number] = Holder({account: address(0), exited: true});
         _setNumber(account, 0, 0);
         uint208 count = _memberCount.latest();
         // Cannot underflow: the exiting member is counted, so the count is at least 1.
@@ -125,7 +133,7 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         address oldAccount = _activeAccount(number);
         _requireFree(newAccount);
         uint48 numberSince = _current[oldAccount].numberSince;
-        _accounts[number] = newAccount;
+        _holders[number].account = newAccount;
         _setNumber(oldAccount, 0, 0);
         _setNumber(newAccount, number, numberSince);
         emit MemberAddressChanged(number, oldAccount, newAccount);
@@ -133,7 +141,7 @@ contract CoopMembers is ICoopMembers, CoopRoles {
 
     /// @inheritdoc ICoopMembers
     function accountOf(uint64 number) external view returns (address) {
-        return _accounts[number];
+        return _holders[number].account;
     }
 
     /// @inheritdoc ICoopMembers
@@ -170,7 +178,7 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     /// @dev Requirements: `timepoint` is a past block (< {clock}).
     function wasNumberMemberAt(uint64 number, uint48 timepoint) external view returns (bool) {
         _requirePast(timepoint);
-        address account = _accounts[number];
+        address account = _holders[number].account;
         if (number != 0 && account != address(0) && _current[account].numberSince <= timepoint) {
             return true; // held without a break since before `timepoint`
         }
@@ -238,15 +246,15 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         if (number == 0) {
             revert CoopMembersZeroNumber();
         }
-        if (_accounts[number] != address(0)) {
+        Holder storage holder = _holders[number];
+        if (holder.account != address(0)) {
             revert CoopMembersAlreadyMember(number);
         }
         _requireFree(account);
-        _accounts[number] = account;
+        holder.account = account;
         uint48 now_ = clock();
-        Checkpoints.Trace208 storage held = _numberHistory[number];
-        if (held.length() != 0) {
-            held.push(now_, 1); // a number that exited comes back: its trace goes on
+        if (holder.exited) {
+            _numberHistory[number].push(now_, 1); // a number that exited comes back: its trace goes on
         }
         _setNumber(account, number, now_);
         emit MemberAdmitted(number, account);
@@ -288,7 +296,7 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     }
 
     function _activeAccount(uint64 number) private view returns (address account) {
-        account = _accounts[number];
+        account = _holders[number].account;
         if (account == address(0)) {
             revert CoopMembersUnknownMember(number);
         }
