@@ -7,6 +7,10 @@ and bitmap words already exist (its first ballot was cast), and each loan was re
 One-time costs are reported on their own: a holder's first balance, a meeting's first
 ballot, a meeting's first batch, a batch of loans' first repayments.
 
+RatVoting also reports a batch of 100 in which 10 ballots were front-run (copied and relayed
+first by someone else: the batch skips them), what the attacker paid for one copy, and
+`finalize` of the largest meeting the contract allows (64 items holding 512 candidates).
+
 The Governor side deploys `contracts/bench/` (OneMemberVoteToken + CoopGovernor), which
 `ksp.chain.deploy` never deploys, and measures `castVoteBySig`, one transaction per vote.
 """
@@ -30,6 +34,10 @@ from ksp.chain.loan_terms import acceptance_typed_data
 
 SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 FOR = 1
+DAY = 86_400
+RAT_DOMAIN_VERSION = "2"
+# The hash of an agenda item's text (RFC 8785 JSON in the backend); any 32 bytes here.
+CONTENT_HASH = Web3.keccak(text="RAT: pengesahan laporan pertanggungjawaban pengurus")
 GOVERNOR_REFERENCE_GAS = 97_600
 
 
@@ -88,6 +96,7 @@ BALLOT_TYPES = {
     "Ballot": [
         {"name": "meetingId", "type": "uint64"},
         {"name": "proposalIndex", "type": "uint32"},
+        {"name": "contentHash", "type": "bytes32"},
         {"name": "choice", "type": "uint256"},
     ]
 }
@@ -101,6 +110,7 @@ def _ballots(
         message = {
             "meetingId": meeting_id,
             "proposalIndex": proposal_index,
+            "contentHash": CONTENT_HASH,
             "choice": FOR,
         }
         r, vs = _compact(_sign(voter, domain, BALLOT_TYPES, message))
@@ -108,8 +118,13 @@ def _ballots(
     return out
 
 
-def _domain(w3: Web3, name: str, address: str) -> dict[str, Any]:
-    return {"name": name, "version": "1", "chainId": w3.eth.chain_id, "verifyingContract": address}
+def _domain(w3: Web3, name: str, address: str, version: str = "1") -> dict[str, Any]:
+    return {
+        "name": name,
+        "version": version,
+        "chainId": w3.eth.chain_id,
+        "verifyingContract": address,
+    }
 
 
 def _admit_members(w3: Web3, members: Contract, people: Sequence[LocalAccount]) -> dict[str, int]:
@@ -134,7 +149,7 @@ def _measure_ballots(
     w3: Web3, voting: Contract, voters: Sequence[LocalAccount], meeting_id: int
 ) -> dict[str, int]:
     """b1, b10, b100 after the meeting's first ballot (tally and bitmap words exist)."""
-    domain = _domain(w3, "KSP RatVoting", voting.address)
+    domain = _domain(w3, "KSP RatVoting", voting.address, RAT_DOMAIN_VERSION)
     used = 0
 
     def batch(size: int) -> list[tuple[Any, ...]]:
@@ -155,16 +170,50 @@ def _measure_ballots(
     }
 
 
-def _create_meeting(w3: Web3, voting: Contract, meeting_id: int) -> None:
+def _create_meeting(w3: Web3, voting: Contract, meeting_id: int, elections: int = 0) -> None:
+    """A meeting with one yes-no item, or `elections` elections of 8 candidates; open once
+    this returns (the contract wants a day's notice at least)."""
     _advance(w3, 1)  # the record block (latest - 1) then holds every admission
     record_block = w3.eth.block_number - 1
-    start = _now(w3) + 100
+    start = _now(w3) + DAY + 100
     _gas(
         w3,
-        voting.functions.createMeeting(meeting_id, record_block, start, start + 86_400, 5_000, 3),
+        voting.functions.createMeeting(meeting_id, record_block, start, start + DAY, 5_000, 3),
     )
-    _gas(w3, voting.functions.addProposal(meeting_id, 0, 0, 0))
-    _advance(w3, 200)
+    if elections == 0:
+        _gas(w3, voting.functions.addProposal(meeting_id, 0, 0, 0, CONTENT_HASH))
+    for index in range(elections):
+        content = Web3.keccak(index.to_bytes(2, "big"))
+        _gas(w3, voting.functions.addProposal(meeting_id, 1, 8, 8, content))
+    _advance(w3, DAY + 200)
+
+
+def _measure_skips_and_finalize(
+    w3: Web3, voting: Contract, voters: Sequence[LocalAccount], attacker: str
+) -> dict[str, int]:
+    """Meeting 3: a batch of 100 of which 10 were front-run; meeting 4: the largest allowed
+    meeting (64 elections of 8 candidates = MAX_PROPOSALS and MAX_CANDIDATES), finalized."""
+    domain = _domain(w3, "KSP RatVoting", voting.address, RAT_DOMAIN_VERSION)
+    _create_meeting(w3, voting, 3)
+    _gas(w3, voting.functions.castVotes(3, 0, _ballots(domain, 3, voters[:1])))
+    ballots = _ballots(domain, 3, voters[1:101])
+    copies = [
+        w3.eth.wait_for_transaction_receipt(
+            voting.functions.castVotes(3, 0, [ballots[i]]).transact({"from": attacker})
+        )["gasUsed"]
+        for i in range(0, 100, 10)
+    ]
+    skipped = _gas(w3, voting.functions.castVotes(3, 0, ballots))
+    max_proposals = voting.functions.MAX_PROPOSALS().call()
+    assert max_proposals * 8 == voting.functions.MAX_CANDIDATES().call()
+    _create_meeting(w3, voting, 4, elections=max_proposals)
+    _advance(w3, DAY + 1)
+    finalize = _gas(w3, voting.functions.finalize(4))
+    return {
+        "gas_per_ballot_b100_with_10_skipped": skipped // 100,
+        "gas_front_run_copy_of_one_ballot": int(statistics.median(copies)),
+        "gas_finalize_largest_meeting": finalize,
+    }
 
 
 def _measure_savings(
@@ -325,9 +374,10 @@ def run(quick: bool = False) -> dict[str, object]:
         results.update(_measure_ballots(w3, voting, people[: 1 + 3 + 10 + 100], 1))
         # A fresh meeting whose first batch is 100 ballots: pays the one-time slots too.
         _create_meeting(w3, voting, 2)
-        domain = _domain(w3, "KSP RatVoting", voting.address)
+        domain = _domain(w3, "KSP RatVoting", voting.address, RAT_DOMAIN_VERSION)
         cold = _gas(w3, voting.functions.castVotes(2, 0, _ballots(domain, 2, people[100:200])))
         results["gas_per_ballot_b100_first_batch_of_meeting"] = cold // 100
+        results.update(_measure_skips_and_finalize(w3, voting, people[:101], w3.eth.accounts[3]))
         results.update(_measure_savings(w3, savings, people[:100]))
         results.update(_measure_loan(w3, loans, people[:100]))
         results.update(_measure_governor(w3, people[:governor_votes]))

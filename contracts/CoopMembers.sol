@@ -22,6 +22,14 @@ import {ICoopMembers} from "./interfaces/ICoopMembers.sol";
 /// Gas: `_current[account]` caches the latest checkpoint of the address (number and block) in
 /// one slot. A lookup at or after that block, which is nearly every lookup RatVoting makes,
 /// then costs one cold SLOAD instead of two (the trace's length and its last element).
+///
+/// Membership of a number (not of an address) has a history too, for RatVoting's "the signer's
+/// current number was a member at the record block": `_current[account].numberSince` is the
+/// block since which the account's number has been held without a break (carried over by
+/// {changeAddress}), which answers nearly every lookup from the same slot. A number that exits
+/// gets a per-number trace (`_numberHistory`, 1 = held, 0 = not), written only at exits and
+/// at re-admissions of a number that exited (flagged next to the number's address), so a first
+/// admission costs no extra slot.
 contract CoopMembers is ICoopMembers, CoopRoles {
     using Checkpoints for Checkpoints.Trace208;
 
@@ -29,11 +37,19 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     struct Membership {
         uint64 number;
         uint48 since;
+        uint48 numberSince; // `number` held without a break (by any address) since this block
     }
 
-    mapping(uint64 number => address account) private _accounts;
+    /// @dev Who holds a number now, and whether the number ever exited (it then has a trace).
+    struct Holder {
+        address account;
+        bool exited;
+    }
+
+    mapping(uint64 number => Holder holder) private _holders;
     mapping(address account => Membership membership) private _current;
     mapping(address account => Checkpoints.Trace208 numbers) private _history;
+    mapping(uint64 number => Checkpoints.Trace208 held) private _numberHistory;
     Checkpoints.Trace208 private _memberCount;
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
@@ -86,8 +102,15 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     /// Emits a {MemberExited} event.
     function exit(uint64 number) external onlyRole(OPERATOR_ROLE) whenNotPaused {
         address account = _activeAccount(number);
-        delete _accounts[number];
-        _setNumber(account, 0);
+        Holder storage holder = _holders[number];
+        Checkpoints.Trace208 storage held = _numberHistory[number];
+        if (!holder.exited) {
+            // First exit of this number: record the admission the trace has not seen yet.
+            held.push(_current[account].numberSince, 1);
+        }
+        held.push(clock(), 0);
+        _holders[number] = Holder({account: address(0), exited: true});
+        _setNumber(account, 0, 0);
         uint208 count = _memberCount.latest();
         // Cannot underflow: the exiting member is counted, so the count is at least 1.
         unchecked {
@@ -109,15 +132,16 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     function changeAddress(uint64 number, address newAccount) external onlyRole(OPERATOR_ROLE) whenNotPaused {
         address oldAccount = _activeAccount(number);
         _requireFree(newAccount);
-        _accounts[number] = newAccount;
-        _setNumber(oldAccount, 0);
-        _setNumber(newAccount, number);
+        uint48 numberSince = _current[oldAccount].numberSince;
+        _holders[number].account = newAccount;
+        _setNumber(oldAccount, 0, 0);
+        _setNumber(newAccount, number, numberSince);
         emit MemberAddressChanged(number, oldAccount, newAccount);
     }
 
     /// @inheritdoc ICoopMembers
     function accountOf(uint64 number) external view returns (address) {
-        return _accounts[number];
+        return _holders[number].account;
     }
 
     /// @inheritdoc ICoopMembers
@@ -147,6 +171,44 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         numbers = new uint256[](count);
         for (uint256 i = 0; i < count; ++i) {
             numbers[i] = _lookup(accounts[i], timepoint);
+        }
+    }
+
+    /// @inheritdoc ICoopMembers
+    /// @dev Requirements: `timepoint` is a past block (< {clock}).
+    function wasNumberMemberAt(uint64 number, uint48 timepoint) external view returns (bool) {
+        _requirePast(timepoint);
+        address account = _holders[number].account;
+        if (number != 0 && account != address(0) && _current[account].numberSince <= timepoint) {
+            return true; // held without a break since before `timepoint`
+        }
+        return _numberHistory[number].upperLookupRecent(timepoint) != 0;
+    }
+
+    /// @inheritdoc ICoopMembers
+    /// @dev Requirements: `timepoint` is a past block (< {clock}).
+    function eligibleNumbersAt(
+        address[] calldata accounts,
+        uint48 timepoint
+    ) external view returns (uint256[] memory numbers) {
+        _requirePast(timepoint);
+        uint256 count = accounts.length;
+        numbers = new uint256[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            Membership storage current = _current[accounts[i]];
+            uint256 word;
+            assembly ("memory-safe") {
+                word := sload(current.slot) // one SLOAD for both fields (Solidity reads each)
+            }
+            uint64 number = uint64(word); // Membership.number: the low 8 bytes
+            if (number == 0) {
+                continue;
+            }
+            uint48 numberSince = uint48(word >> 112); // after number (8 bytes) and since (6 bytes)
+            // One slot answers unless the number exited and came back after `timepoint`.
+            if (numberSince <= timepoint || _numberHistory[number].upperLookupRecent(timepoint) != 0) {
+                numbers[i] = number;
+            }
         }
     }
 
@@ -184,12 +246,17 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         if (number == 0) {
             revert CoopMembersZeroNumber();
         }
-        if (_accounts[number] != address(0)) {
+        Holder storage holder = _holders[number];
+        if (holder.account != address(0)) {
             revert CoopMembersAlreadyMember(number);
         }
         _requireFree(account);
-        _accounts[number] = account;
-        _setNumber(account, number);
+        holder.account = account;
+        uint48 now_ = clock();
+        if (holder.exited) {
+            _numberHistory[number].push(now_, 1); // a number that exited comes back: its trace goes on
+        }
+        _setNumber(account, number, now_);
         emit MemberAdmitted(number, account);
     }
 
@@ -203,11 +270,12 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         }
     }
 
-    /// @dev Records that `account` holds `number` (0: none) from this block on.
-    function _setNumber(address account, uint64 number) private {
+    /// @dev Records that `account` holds `number` (0: none) from this block on; the number has
+    /// been held without a break since block `numberSince` (0 with no number).
+    function _setNumber(address account, uint64 number, uint48 numberSince) private {
         uint48 now_ = clock();
         _history[account].push(now_, number);
-        _current[account] = Membership({number: number, since: now_});
+        _current[account] = Membership({number: number, since: now_, numberSince: numberSince});
     }
 
     /// @dev The number `account` held at the end of block `timepoint`.
@@ -228,7 +296,7 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     }
 
     function _activeAccount(uint64 number) private view returns (address account) {
-        account = _accounts[number];
+        account = _holders[number].account;
         if (account == address(0)) {
             revert CoopMembersUnknownMember(number);
         }
