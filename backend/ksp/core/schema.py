@@ -28,7 +28,8 @@ def import_models() -> None:
     import ksp.loans.models
     import ksp.members.models
     import ksp.notifications.models
-    import ksp.payroll.models  # noqa: F401
+    import ksp.payroll.models
+    import ksp.rat.models  # noqa: F401
 
 
 def append_only_ddl(dialect: str) -> list[str]:
