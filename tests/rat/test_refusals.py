@@ -122,6 +122,8 @@ def test_revoked_proxy_cannot_vote_and_used_proxy_cannot_be_revoked(small: Coop)
     small.appoint(meeting, 4, 3)
     small.accept(meeting, 4, 3)
     small.revoke(meeting, 2)
+    # A revocation is final for the meeting: no new appointment, to anyone.
+    refused(small, "rat_proxy_state", 409, lambda: small.appoint(meeting, 2, 5))
     clock.freeze(HELD_AT)
     refused(small, "rat_proxy_not_found", 404,
             lambda: small.ballot(meeting.id, lpj, 1, 1, principal=2))

@@ -178,8 +178,16 @@ class ResultsNotReady(Conflict):
     message_en = "The results of RAT meeting {meeting} cannot be recorded yet: {reason_en}"
 
 
-class ChainNotReady(KspError):
+class ChainNotReady(Conflict):
+    """Voting needs the deployed contract: its address is part of every signature."""
+
     code = "rat_chain_not_ready"
-    status = 503
     message_id = "Kontrak RatVoting belum tersedia: {reason_id}"
     message_en = "The RatVoting contract is not available: {reason_en}"
+
+
+class ChainUnavailable(KspError):
+    code = "rat_chain_unavailable"
+    status = 503
+    message_id = "Rantai tidak dapat dibaca: {reason_id}. Coba lagi nanti."
+    message_en = "The chain cannot be read: {reason_en}. Try again later."

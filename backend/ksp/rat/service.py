@@ -336,6 +336,11 @@ def announce(session: Session, meeting_id: int, *, actor: str) -> Announcement:
             "tempat": place, "agenda": agenda_text}, dedupe_key=f"rat:{meeting.id}:{number}")
     enqueue(session, kind=OutboxKind.CREATE_MEETING, seq=appended.seq, ref=f"rat:{meeting.id}",
             data={"meeting": meeting.id, "record_date": meeting.record_date.isoformat(),
+                  # The record block is the last block before this instant (the day after
+                  # the record date, 00.00 in the cooperative's zone).
+                  "record_before": int(dt.datetime.combine(
+                      meeting.record_date + dt.timedelta(days=1), dt.time(),
+                      tzinfo=clock.zone()).timestamp()),
                   "voting_start": int(clock.as_utc(meeting.voting_start).timestamp()),
                   "voting_end": int(clock.as_utc(meeting.voting_end).timestamp()),
                   "quorum_bps": adart.rat_quorum_bps,
@@ -402,9 +407,16 @@ def appoint_proxy(session: Session, domain: RatDomain, meeting_id: int, *, princ
     if holder.wallet_address is None:
         raise InvalidProxy(reason_id=f"anggota {proxy} belum menautkan dompet",
                            reason_en=f"member {proxy} has no linked wallet")
-    if _active_proxy(session, meeting_id, principal) is not None:
-        raise ProxyState(principal=principal, reason_id="sudah ada surat kuasa yang aktif",
-                         reason_en="an active proxy exists already")
+    earlier = session.scalars(select(Proxy).where(Proxy.meeting_id == meeting_id,
+                                                  Proxy.principal_number == principal)).first()
+    if earlier is not None:
+        # A revocation is final for the meeting (the contract refuses a second appointment
+        # too), so an old signed appointment can never be replayed.
+        raise ProxyState(principal=principal,
+                         reason_id=("sudah ada surat kuasa yang aktif" if earlier.revoked_at is None
+                                    else "surat kuasa yang dicabut tidak dapat diberikan lagi"),
+                         reason_en=("an active proxy exists already" if earlier.revoked_at is None
+                                    else "a revoked proxy cannot be given again in this meeting"))
     if _has_ballot(session, meeting_id, principal):
         raise ProxyState(principal=principal, reason_id="anggota sudah memilih sendiri",
                          reason_en="the member has already voted themself")
@@ -602,6 +614,11 @@ def record_attendance(session: Session, meeting_id: int, *, member: int, how: At
     return row
 
 
+def attendance_of(session: Session, meeting_id: int) -> list[Attendance]:
+    return list(session.scalars(select(Attendance).where(Attendance.meeting_id == meeting_id)
+                                .order_by(Attendance.id)))
+
+
 def present_numbers(session: Session, meeting_id: int) -> set[int]:
     return set(session.scalars(select(Attendance.member_number)
                                .where(Attendance.meeting_id == meeting_id)))
@@ -611,7 +628,10 @@ def _online_ballots(session: Session, item: AgendaItem) -> dict[int, int]:
     """member number -> choice of the online ballots on the item."""
     rows = session.execute(select(Ballot.member_number, Ballot.choice)
                            .where(Ballot.item_id == item.id))
-    return dict(rows.tuples().all())
+    found: dict[int, int] = {}
+    for number, choice in rows:
+        found[number] = choice
+    return found
 
 
 def _check_counts(session: Session, meeting: Meeting, item: AgendaItem, ballots: int,

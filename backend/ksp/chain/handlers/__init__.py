@@ -54,10 +54,11 @@ class OutboxHandler(Protocol):
 def _registry() -> dict[OutboxKind, OutboxHandler]:
     from ksp.chain.handlers.keys import ChangeMemberAddress, MoveSavings
     from ksp.chain.handlers.members import AdmitMember, ExitMember
+    from ksp.chain.handlers.rat import HANDLERS as RAT_HANDLERS
     from ksp.chain.handlers.savings import MirrorSavings
 
     handlers: list[OutboxHandler] = [AdmitMember(), ExitMember(), MirrorSavings(),
-                                     ChangeMemberAddress(), MoveSavings()]
+                                     ChangeMemberAddress(), MoveSavings(), *RAT_HANDLERS]
     return {h.kind: h for h in handlers}
 
 
