@@ -13,6 +13,7 @@ import pytest
 from ksp.auth.models import Role
 from ksp.core import clock
 from ksp.core.settings import Settings
+from ksp.rat import service
 from ksp.rat.signing import ballot_message, sign
 from tests.rat.conftest import DOMAIN, HELD_AT, VOTING_END, VOTING_START
 from tests.support.client import PASSWORD, KspClient, new_wallet
@@ -146,3 +147,14 @@ def test_pengawas_writes_only_the_cosignature_and_not_their_own_count(world: Any
     assert signed.status_code == 200, signed.text
     assert (signed.json()["cosigned_by"], signed.json()["chair"]) == ("pengawas", "pengurus")
     assert signed.json()["seq"] is not None
+
+
+def test_printable_invitation_names_every_item_and_its_hash(world: Any) -> None:
+    client, pengurus, _wallets, _numbers = world
+    meeting = announced(client, pengurus)
+    reply = client.get(f"/api/v1/rat/meetings/{meeting['id']}/undangan.pdf", pengurus)
+    assert reply.status_code == 200 and reply.content.startswith(b"%PDF")
+    with client.app.state.sessionmaker() as session:
+        html = service.invitation_html(session, meeting["id"], "KSP Uji")
+    assert "Jumat, 20 November 2026" in html and "09.00 WIB" in html
+    assert meeting["items"][0]["content_hash"] in html and meeting["agenda_hash"] in html

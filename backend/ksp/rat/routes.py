@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from ksp.api.deps import CurrentPrincipal, SessionDep, SettingsDep, Writer, writer_for
@@ -18,6 +19,7 @@ from ksp.core.errors import Forbidden, InvalidInput, KspError
 from ksp.core.settings import Settings
 from ksp.members.errors import UnknownMember
 from ksp.notifications.errors import TemplateParamsInvalid
+from ksp.printing.render import html_to_pdf
 from ksp.rat import schemas, service
 from ksp.rat.errors import (
     AlreadyVoted,
@@ -144,6 +146,22 @@ def announce(meeting_id: MeetingId, body: schemas.Empty, writer: PengurusWriter)
                      "notices": done.notices}, done.seq
 
     return writer.run(body.model_dump(mode="json") | {"meeting": meeting_id}, act)
+
+
+@router.get("/meetings/{meeting_id}/undangan.pdf", response_class=Response,
+            responses={200: {"description": "Undangan RAT (PDF) / the printable RAT notice",
+                             "content": {"application/pdf": {"schema": {
+                                 "type": "string", "format": "binary"}}}},
+                       **error_responses(MeetingNotFound, Forbidden)})
+def invitation_pdf(meeting_id: MeetingId, principal: CurrentPrincipal, session: SessionDep,
+                   settings: SettingsDep) -> Response:
+    """Undangan RAT untuk dicetak, dengan hash isi setiap acara (staf)."""
+    if principal.role not in READ_ALL:
+        raise Forbidden()
+    html = service.invitation_html(session, meeting_id, settings.coop_name)
+    return Response(html_to_pdf(html), media_type="application/pdf",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="undangan-rat-{meeting_id}.pdf"'})
 
 
 # In the hall

@@ -846,3 +846,27 @@ def results_of(session: Session, meeting_id: int) -> list[tuple[AgendaItem, Item
 def officers_of(session: Session, meeting_id: int) -> list[Officer]:
     return list(session.scalars(select(Officer).where(Officer.meeting_id == meeting_id)
                                 .order_by(Officer.role, Officer.id)))
+
+
+def invitation_html(session: Session, meeting_id: int, coop_name: str) -> str:
+    """The printable invitation (Bahasa Indonesia with English), with every item's hash."""
+    from ksp.core.tanggal import format_tanggal
+    from ksp.printing.render import render_html
+
+    meeting = get_meeting(session, meeting_id)
+    zone = clock.zone()
+    held = clock.as_utc(meeting.held_at).astimezone(zone)
+
+    def moment(instant: dt.datetime) -> str:
+        local = clock.as_utc(instant).astimezone(zone)
+        return f"{format_tanggal(local.date())} {local.strftime('%H.%M')} {local.tzname() or ''}"
+
+    items = [{"title": i.title, "text": i.text, "content_hash": i.content_hash,
+              "seats": i.seats,
+              "candidates": candidates_of(i) if i.kind is ItemKind.ELECTION else None}
+             for i in items_of(session, meeting_id)]
+    return render_html("rat-undangan.html", m=meeting, coop_name=coop_name, items=items,
+                       tanggal=format_tanggal(held.date(), with_weekday=True),
+                       waktu=f"{held.strftime('%H.%M')} {held.tzname() or ''}",
+                       buka=moment(meeting.voting_start), tutup=moment(meeting.voting_end),
+                       record=format_tanggal(meeting.record_date))
