@@ -39,6 +39,7 @@ SHU_FIGURES = {"shu_total": 120_000_000, "cadangan": 48_000_000, "jasa_anggota":
 class Coop:
     factory: sessionmaker[Session]
     keys: dict[int, Any] = field(default_factory=dict)  # member number -> eth account
+    domain: RatDomain = DOMAIN
 
     def run(self, action: Any) -> Any:
         with transaction(self.factory) as session:
@@ -48,32 +49,32 @@ class Coop:
                principal: int | None = None, content_hash: str | None = None) -> Any:
         primary, message = ballot_message(meeting, item.position, content_hash or
                                           item.content_hash, choice, principal)
-        signature = sign(DOMAIN, primary, message, self.keys[voter].key)
+        signature = sign(self.domain, primary, message, self.keys[voter].key)
         return self.run(lambda s: service.cast_ballot(
-            s, DOMAIN, meeting, position=item.position, voter=voter, choice=choice,
+            s, self.domain, meeting, position=item.position, voter=voter, choice=choice,
             content_hash_hex=content_hash or item.content_hash, signature=signature,
             principal=principal))
 
     def appoint(self, meeting: Any, principal: int, proxy: int) -> Any:
-        signature = sign(DOMAIN, "Proxy", {
+        signature = sign(self.domain, "Proxy", {
             "meetingId": meeting.id, "principalNumber": principal,
             "proxy": self.keys[proxy].address,
             "agendaHash": bytes.fromhex(meeting.agenda_hash[2:])}, self.keys[principal].key)
         return self.run(lambda s: service.appoint_proxy(
-            s, DOMAIN, meeting.id, principal=principal, proxy=proxy, signature=signature))
+            s, self.domain, meeting.id, principal=principal, proxy=proxy, signature=signature))
 
     def accept(self, meeting: Any, principal: int, proxy: int) -> Any:
-        signature = sign(DOMAIN, "ProxyAcceptance", {
+        signature = sign(self.domain, "ProxyAcceptance", {
             "meetingId": meeting.id, "principalNumber": principal,
             "proxy": self.keys[proxy].address}, self.keys[proxy].key)
         return self.run(lambda s: service.accept_proxy(
-            s, DOMAIN, meeting.id, principal=principal, proxy=proxy, signature=signature))
+            s, self.domain, meeting.id, principal=principal, proxy=proxy, signature=signature))
 
     def revoke(self, meeting: Any, principal: int) -> Any:
-        signature = sign(DOMAIN, "ProxyRevocation", {
+        signature = sign(self.domain, "ProxyRevocation", {
             "meetingId": meeting.id, "principalNumber": principal}, self.keys[principal].key)
         return self.run(lambda s: service.revoke_proxy(
-            s, DOMAIN, meeting.id, principal=principal, signature=signature))
+            s, self.domain, meeting.id, principal=principal, signature=signature))
 
     def rows(self) -> dict[str, int]:
         with self.factory() as session:
@@ -90,14 +91,14 @@ def frozen() -> Iterator[None]:
     get_settings.cache_clear()
 
 
-def make_coop(settings: Settings, size: int = 30) -> Coop:
+def make_coop(settings: Settings, size: int = 30, joined: dt.date = JOINED) -> Coop:
     _engine, factory = open_database(settings)
     cipher = PiiCipher(settings.pii_key_bytes())
     coop = Coop(factory)
     with transaction(factory) as session:
         for serial in range(1, size + 1):
             account = Account.create()
-            member = join(session, cipher, serial, on=JOINED, wallet_address=account.address)
+            member = join(session, cipher, serial, on=joined, wallet_address=account.address)
             coop.keys[member.number] = account
     return coop
 
@@ -127,8 +128,8 @@ ELECTION = service.ItemDraft(ItemKind.ELECTION, "Pemilihan pengurus 2026-2031",
                              seats=3, candidates=[1, 2, 3, 4, 5])
 
 
-def announced_meeting(coop: Coop) -> tuple[Any, list[Any]]:
-    meeting = coop.run(lambda s: service.create_meeting(s, draft(), actor="ketua"))
+def announced_meeting(coop: Coop, **schedule: Any) -> tuple[Any, list[Any]]:
+    meeting = coop.run(lambda s: service.create_meeting(s, draft(**schedule), actor="ketua"))
     items = [coop.run(lambda s, d=d: service.add_item(s, meeting.id, d))
              for d in (LPJ, SHU, ELECTION)]
     coop.run(lambda s: service.announce(s, meeting.id, actor="ketua"))
