@@ -16,7 +16,9 @@ from ksp.core.errors import KspError
 from ksp.members import keys
 from ksp.rat import service
 from ksp.rat.models import AttendanceHow
-from tests.rat.conftest import Coop
+from tests.rat.conftest import Coop, announced_meeting
+
+__all__ = ["announced_meeting"]
 
 FOR, AGAINST, ABSTAIN = 1, 0, 2
 C = [1 << i for i in range(5)]  # candidate bits: members 1..5 in list order

@@ -36,10 +36,11 @@ def _hash32(value: str) -> bytes:
 
 def record_block(w3: Any, before: int) -> int:
     """The last block with a timestamp before `before` (unix seconds): membership there is
-    eligibility. The latest block when the chain has not reached that instant yet."""
+    eligibility. When the chain has not reached that instant yet, the block before the
+    latest (the contract wants a past block, and gas estimation runs at the latest)."""
     latest = w3.eth.get_block("latest")
     if int(latest["timestamp"]) < before:
-        return int(latest["number"])
+        return max(int(latest["number"]) - 1, 0)
     low, high = 0, int(latest["number"])  # timestamp(low) < before <= timestamp(high)
     if int(w3.eth.get_block(0)["timestamp"]) >= before:
         return 0
@@ -49,7 +50,7 @@ def record_block(w3: Any, before: int) -> int:
             low = middle
         else:
             high = middle
-    return low
+    return min(low, max(int(latest["number"]) - 1, 0))
 
 
 class _Single:
