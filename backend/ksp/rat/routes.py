@@ -15,7 +15,7 @@ from ksp.api.openapi import error_responses
 from ksp.api.types import INT64_MAX
 from ksp.auth.models import Role
 from ksp.auth.service import READ_ALL, WRITE
-from ksp.core.errors import Forbidden, InvalidInput, KspError
+from ksp.core.errors import Forbidden, InvalidInput
 from ksp.core.settings import Settings
 from ksp.members.errors import UnknownMember
 from ksp.notifications.errors import TemplateParamsInvalid
@@ -251,24 +251,33 @@ def close(meeting_id: MeetingId, body: schemas.Empty, writer: PengurusWriter) ->
     return writer.run(body.model_dump(mode="json") | {"meeting": meeting_id}, act)
 
 
-def chain_tallies(request: Request, session: Session, meeting_id: int) -> dict[int, list[int]]:
-    """The finalized online tallies from RatVoting (503 when the chain cannot answer)."""
-    from ksp.chain.rat_reads import finalized_tallies, rat_voting
+def chain_results(request: Request, session: Session, meeting_id: int,
+                  actor: str) -> list[Any]:
+    """Records the results from RatVoting's finalized tallies (503 when the chain cannot
+    answer, 409 before finalize is on chain)."""
+    from ksp.chain.rat_reads import finalized_tallies, has_voted, rat_voting
 
     positions = [i.position for i in service.items_of(session, meeting_id)]
     try:
         chain = request.app.state.chain
         voting = rat_voting(chain.connect(), chain.read_deployment())
         tallies = finalized_tallies(voting, meeting_id, positions)
-    except KspError:
-        raise
     except Exception as exc:  # any chain failure: the results wait for the chain
         raise ChainUnavailable(reason_id="RatVoting tidak menjawab",
                                reason_en="RatVoting does not answer") from exc
     if tallies is None:
         raise ResultsNotReady(meeting=meeting_id, reason_id="finalize belum ada di rantai",
                               reason_en="finalize is not on chain yet")
-    return tallies
+
+    def counted(position: int, member: int) -> bool:
+        try:
+            return has_voted(voting, meeting_id, position, member)
+        except Exception as exc:  # as above
+            raise ChainUnavailable(reason_id="RatVoting tidak menjawab",
+                                   reason_en="RatVoting does not answer") from exc
+
+    return service.record_results(session, meeting_id, online=tallies, counted=counted,
+                                  actor=actor)
 
 
 @router.post("/meetings/{meeting_id}/results", response_model=schemas.ResultsOut,
@@ -284,9 +293,7 @@ def record_results(meeting_id: MeetingId, body: schemas.Empty, request: Request,
             raise WrongMeetingState(meeting=meeting_id, status=meeting.status.value,
                                     reason_id="hasil ditetapkan sesudah RAT ditutup",
                                     reason_en="results are recorded after the meeting is closed")
-        online = chain_tallies(request, session, meeting_id)
-        rows = service.record_results(session, meeting_id, online=online,
-                                      actor=writer.principal.actor)
+        rows = chain_results(request, session, meeting_id, writer.principal.actor)
         return 200, schemas.results_out(meeting, service.results_of(session, meeting_id),
                                         service.officers_of(session, meeting_id)), rows[-1].seq
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -745,10 +745,14 @@ def _years_later(day: dt.date, years: int) -> dt.date:
 
 def record_results(session: Session, meeting_id: int, *,
                    online: Mapping[int, Sequence[int]] | None = None,
+                   counted: Callable[[int, int], bool] | None = None,
                    actor: str) -> list[ItemResult]:
     """One log entry per item: online tally (the chain's, read after finalize; without a
     chain, `None` tallies the stored ballots), the paper ballots replacing online ones, the
-    co-signed paper counts, quorum, threshold and decision. Elections then record officers."""
+    co-signed paper counts, quorum, threshold and decision. Elections then record officers.
+
+    `counted(position, member)` says whether the chain counted a member's ballot (a ballot
+    the contract skipped is in no tally, so a paper vote replaces nothing there)."""
     meeting = get_meeting(session, meeting_id, lock=True)
     _require_status(meeting, MeetingStatus.FINALIZING,
                     reason_id="hasil ditetapkan sesudah RAT ditutup",
@@ -781,7 +785,9 @@ def record_results(session: Session, meeting_id: int, *,
                          else tally.counts_of(shape, ballots.values()))
         row = paper.get(item.id)
         overridden: list[int] = json.loads(row.overridden) if row else []
-        replaced = tally.counts_of(shape, (ballots[n] for n in overridden))
+        replaced = tally.counts_of(shape, (
+            ballots[n] for n in overridden
+            if n in ballots and (counted is None or counted(item.position, n))))
         paper_counts: list[int] = json.loads(row.counts) if row else [0] * shape.size
         try:
             total = tally.combine(online_counts, replaced, paper_counts)
