@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ksp.chain.outbox import OutboxItem, OutboxKind, enqueue
@@ -211,19 +211,22 @@ def create_meeting(session: Session, draft: MeetingDraft, *, actor: str) -> Meet
     """A draft RAT; the AD/ART's notice period must fit before voting starts."""
     today = clock.today()
     _check_schedule(draft, adart_at(session, today), today)
+    # Meeting ids (also the ids on chain) are allocated under the log lock, so the entry
+    # names its meeting and the ids stay gapless.
+    log.lock_head(session)
+    meeting_id = (session.scalar(select(func.max(Meeting.id))) or 0) + 1
     appended = log.append(session, "rat.dibuat", {
-        "kind": draft.kind.value, "title": draft.title,
+        "meeting": meeting_id, "kind": draft.kind.value, "title": draft.title,
         "held_at": _iso(draft.held_at), "record_date": draft.record_date.isoformat(),
         "voting_start": _iso(draft.voting_start), "voting_end": _iso(draft.voting_end),
         "place": draft.place, "online_link": draft.online_link})
-    meeting = Meeting(kind=draft.kind, title=draft.title, held_at=draft.held_at,
+    meeting = Meeting(id=meeting_id, kind=draft.kind, title=draft.title, held_at=draft.held_at,
                       record_date=draft.record_date, voting_start=draft.voting_start,
                       voting_end=draft.voting_end, place=draft.place,
                       online_link=draft.online_link, status=MeetingStatus.DRAFT,
                       created_by=actor, created_at=clock.now(), seq=appended.seq)
     session.add(meeting)
     session.flush()
-    # The log entry names the meeting id too, so later entries can refer to it.
     return meeting
 
 
