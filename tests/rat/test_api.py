@@ -158,3 +158,31 @@ def test_printable_invitation_names_every_item_and_its_hash(world: Any) -> None:
         html = service.invitation_html(session, meeting["id"], "KSP Uji")
     assert "Jumat, 20 November 2026" in html and "09.00 WIB" in html
     assert meeting["items"][0]["content_hash"] in html and meeting["agenda_hash"] in html
+
+
+def test_proxy_appointed_accepted_and_revoked_over_http(world: Any) -> None:
+    client, pengurus, wallets, numbers = world
+    meeting = announced(client, pengurus)
+    base = f"/api/v1/rat/meetings/{meeting['id']}/proxies"
+    principal, proxy = numbers[0], numbers[1]
+    appointment = sign(DOMAIN, "Proxy", {
+        "meetingId": meeting["id"], "principalNumber": principal, "proxy": wallets[1].address,
+        "agendaHash": bytes.fromhex(meeting["agenda_hash"][2:])}, wallets[0].key)
+    made = client.post(base, {"proxy": proxy, "signature": appointment},
+                       client.member_login(wallets[0]))
+    assert made.status_code == 201, made.text
+    assert (made.json()["accepted"], made.json()["revoked"]) == (False, False)
+    consent = sign(DOMAIN, "ProxyAcceptance", {
+        "meetingId": meeting["id"], "principalNumber": principal,
+        "proxy": wallets[1].address}, wallets[1].key)
+    # Only the proxy named may accept: member 3 cannot, even with the proxy's signature.
+    problem(client.post(f"{base}/{principal}/accept", {"signature": consent},
+                        client.member_login(wallets[2])), 404, "rat_proxy_not_found")
+    accepted = client.post(f"{base}/{principal}/accept", {"signature": consent},
+                           client.member_login(wallets[1]))
+    assert accepted.status_code == 200 and accepted.json()["accepted"], accepted.text
+    revocation = sign(DOMAIN, "ProxyRevocation", {
+        "meetingId": meeting["id"], "principalNumber": principal}, wallets[0].key)
+    revoked = client.post(f"{base}/revoke", {"signature": revocation},
+                          client.member_login(wallets[0]))
+    assert revoked.status_code == 200 and revoked.json()["revoked"], revoked.text
