@@ -183,6 +183,51 @@ def test_past_lookups_use_the_trace_after_readmission(coop_members, operator, ac
     ]
 
 
+def test_a_number_stays_a_member_across_address_changes(coop_members, operator, accounts):
+    before = chain.height
+    admitted = admit(coop_members, operator, 7, accounts[2]).block_number
+    chain.mine()
+    moved = coop_members.changeAddress(7, accounts[3], {"from": operator}).block_number
+    chain.mine()
+
+    assert not coop_members.wasNumberMemberAt(7, before)
+    assert coop_members.wasNumberMemberAt(7, admitted)
+    assert coop_members.wasNumberMemberAt(7, moved)
+    assert not coop_members.wasNumberMemberAt(8, moved)
+    assert not coop_members.wasNumberMemberAt(0, moved)
+    # The new key holds the number since `moved`, yet it counts from the admission on.
+    numbers = coop_members.eligibleNumbersAt([accounts[2], accounts[3], accounts[4]], admitted)
+    assert [int(n) for n in numbers] == [0, 7, 0]
+
+
+def test_number_membership_follows_exit_and_readmission(coop_members, operator, accounts):
+    first = admit(coop_members, operator, 7, accounts[2]).block_number
+    chain.mine()
+    gone = coop_members.exit(7, {"from": operator}).block_number
+    chain.mine()
+    again = admit(coop_members, operator, 7, accounts[3]).block_number
+    chain.mine()
+
+    assert coop_members.wasNumberMemberAt(7, first)
+    assert not coop_members.wasNumberMemberAt(7, gone)
+    assert coop_members.wasNumberMemberAt(7, again)
+    # accounts[3] holds 7 only since `again`, but number 7 was a member at `first`: the
+    # per-number trace answers; at `gone` it was not.
+    assert [int(n) for n in coop_members.eligibleNumbersAt([accounts[3]], first)] == [7]
+    assert [int(n) for n in coop_members.eligibleNumbersAt([accounts[3]], gone)] == [0]
+    assert [int(n) for n in coop_members.eligibleNumbersAt([accounts[2]], first)] == [0]
+
+
+def test_an_exited_number_is_no_member_after_its_exit(coop_members, operator, accounts):
+    first = admit(coop_members, operator, 7, accounts[2]).block_number
+    gone = coop_members.exit(7, {"from": operator}).block_number
+    chain.mine()
+
+    assert coop_members.wasNumberMemberAt(7, first)
+    assert not coop_members.wasNumberMemberAt(7, gone)
+    assert not coop_members.wasNumberMemberAt(7, first - 1)
+
+
 @pytest.mark.parametrize("ahead", [0, 1, 100])
 def test_lookups_reject_blocks_that_are_not_final(coop_members, accounts, error, ahead):
     current = coop_members.clock()
@@ -195,6 +240,10 @@ def test_lookups_reject_blocks_that_are_not_final(coop_members, accounts, error,
         coop_members.memberNumbersAt([accounts[2]], current + ahead)
     with brownie.reverts(expected):
         coop_members.memberCountAt(current + ahead)
+    with brownie.reverts(expected):
+        coop_members.wasNumberMemberAt(7, current + ahead)
+    with brownie.reverts(expected):
+        coop_members.eligibleNumbersAt([accounts[2]], current + ahead)
 
 
 def test_clock_is_the_block_number(coop_members, web3):
@@ -326,6 +375,15 @@ class RollMachine:
             assert self.members.memberCountAt(block) == count
             found = self.members.memberNumbersAt(self.people, block)
             assert [int(n) for n in found] == [numbers.get(p, 0) for p in self.people]
+            held = set(numbers.values())
+            for number in range(1, 13):
+                assert self.members.wasNumberMemberAt(number, block) == (number in held)
+            # Eligibility for RatVoting: the number a key holds NOW, if held at `block`.
+            current = {person: number for number, person in self.by_number.items()}
+            eligible = self.members.eligibleNumbersAt(self.people, block)
+            assert [int(n) for n in eligible] == [
+                current.get(p, 0) if current.get(p, 0) in held else 0 for p in self.people
+            ]
 
 
 def test_roll_matches_model(state_machine, coop_members, operator, accounts):

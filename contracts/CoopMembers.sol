@@ -22,6 +22,13 @@ import {ICoopMembers} from "./interfaces/ICoopMembers.sol";
 /// Gas: `_current[account]` caches the latest checkpoint of the address (number and block) in
 /// one slot. A lookup at or after that block, which is nearly every lookup RatVoting makes,
 /// then costs one cold SLOAD instead of two (the trace's length and its last element).
+///
+/// Membership of a number (not of an address) has a history too, for RatVoting's "the signer's
+/// current number was a member at the record block": `_current[account].numberSince` is the
+/// block since which the account's number has been held without a break (carried over by
+/// {changeAddress}), which answers nearly every lookup from the same slot. A number that exits
+/// gets a per-number trace (`_numberHistory`, 1 = held, 0 = not), written only at exits and
+/// at re-admissions of a number that exited, so a first admission costs no extra slot.
 contract CoopMembers is ICoopMembers, CoopRoles {
     using Checkpoints for Checkpoints.Trace208;
 
@@ -29,11 +36,13 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     struct Membership {
         uint64 number;
         uint48 since;
+        uint48 numberSince; // `number` held without a break (by any address) since this block
     }
 
     mapping(uint64 number => address account) private _accounts;
     mapping(address account => Membership membership) private _current;
     mapping(address account => Checkpoints.Trace208 numbers) private _history;
+    mapping(uint64 number => Checkpoints.Trace208 held) private _numberHistory;
     Checkpoints.Trace208 private _memberCount;
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
@@ -86,8 +95,14 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     /// Emits a {MemberExited} event.
     function exit(uint64 number) external onlyRole(OPERATOR_ROLE) whenNotPaused {
         address account = _activeAccount(number);
+        Checkpoints.Trace208 storage held = _numberHistory[number];
+        if (held.length() == 0) {
+            // First exit of this number: record the admission the trace has not seen yet.
+            held.push(_current[account].numberSince, 1);
+        }
+        held.push(clock(), 0);
         delete _accounts[number];
-        _setNumber(account, 0);
+        _setNumber(account, 0, 0);
         uint208 count = _memberCount.latest();
         // Cannot underflow: the exiting member is counted, so the count is at least 1.
         unchecked {
@@ -109,9 +124,10 @@ contract CoopMembers is ICoopMembers, CoopRoles {
     function changeAddress(uint64 number, address newAccount) external onlyRole(OPERATOR_ROLE) whenNotPaused {
         address oldAccount = _activeAccount(number);
         _requireFree(newAccount);
+        uint48 numberSince = _current[oldAccount].numberSince;
         _accounts[number] = newAccount;
-        _setNumber(oldAccount, 0);
-        _setNumber(newAccount, number);
+        _setNumber(oldAccount, 0, 0);
+        _setNumber(newAccount, number, numberSince);
         emit MemberAddressChanged(number, oldAccount, newAccount);
     }
 
@@ -147,6 +163,44 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         numbers = new uint256[](count);
         for (uint256 i = 0; i < count; ++i) {
             numbers[i] = _lookup(accounts[i], timepoint);
+        }
+    }
+
+    /// @inheritdoc ICoopMembers
+    /// @dev Requirements: `timepoint` is a past block (< {clock}).
+    function wasNumberMemberAt(uint64 number, uint48 timepoint) external view returns (bool) {
+        _requirePast(timepoint);
+        address account = _accounts[number];
+        if (number != 0 && account != address(0) && _current[account].numberSince <= timepoint) {
+            return true; // held without a break since before `timepoint`
+        }
+        return _numberHistory[number].upperLookupRecent(timepoint) != 0;
+    }
+
+    /// @inheritdoc ICoopMembers
+    /// @dev Requirements: `timepoint` is a past block (< {clock}).
+    function eligibleNumbersAt(
+        address[] calldata accounts,
+        uint48 timepoint
+    ) external view returns (uint256[] memory numbers) {
+        _requirePast(timepoint);
+        uint256 count = accounts.length;
+        numbers = new uint256[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            Membership storage current = _current[accounts[i]];
+            uint256 word;
+            assembly ("memory-safe") {
+                word := sload(current.slot) // one SLOAD for both fields (Solidity reads each)
+            }
+            uint64 number = uint64(word); // Membership.number: the low 8 bytes
+            if (number == 0) {
+                continue;
+            }
+            uint48 numberSince = uint48(word >> 112); // after number (8 bytes) and since (6 bytes)
+            // One slot answers unless the number exited and came back after `timepoint`.
+            if (numberSince <= timepoint || _numberHistory[number].upperLookupRecent(timepoint) != 0) {
+                numbers[i] = number;
+            }
         }
     }
 
@@ -189,7 +243,12 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         }
         _requireFree(account);
         _accounts[number] = account;
-        _setNumber(account, number);
+        uint48 now_ = clock();
+        Checkpoints.Trace208 storage held = _numberHistory[number];
+        if (held.length() != 0) {
+            held.push(now_, 1); // a number that exited comes back: its trace goes on
+        }
+        _setNumber(account, number, now_);
         emit MemberAdmitted(number, account);
     }
 
@@ -203,11 +262,12 @@ contract CoopMembers is ICoopMembers, CoopRoles {
         }
     }
 
-    /// @dev Records that `account` holds `number` (0: none) from this block on.
-    function _setNumber(address account, uint64 number) private {
+    /// @dev Records that `account` holds `number` (0: none) from this block on; the number has
+    /// been held without a break since block `numberSince` (0 with no number).
+    function _setNumber(address account, uint64 number, uint48 numberSince) private {
         uint48 now_ = clock();
         _history[account].push(now_, number);
-        _current[account] = Membership({number: number, since: now_});
+        _current[account] = Membership({number: number, since: now_, numberSince: numberSince});
     }
 
     /// @dev The number `account` held at the end of block `timepoint`.

@@ -70,6 +70,20 @@ interface ICoopMembers is IERC6372 {
         uint48 timepoint
     ) external view returns (uint256[] memory numbers);
 
+    /// @notice Whether member number `number` was held (by any address) at the end of block
+    /// `timepoint`: a number keeps its membership across {changeAddress}.
+    function wasNumberMemberAt(uint64 number, uint48 timepoint) external view returns (bool);
+
+    /// @notice For each of `accounts`, the member number it holds NOW if that number was a member
+    /// at the end of block `timepoint`, else 0 (also 0 for an address that holds no number now,
+    /// such as a key replaced with {changeAddress}). RatVoting checks a batch of ballots with it:
+    /// eligibility follows the number, the signing key must be the number's current one. Numbers
+    /// are uint64 values returned as uint256 words.
+    function eligibleNumbersAt(
+        address[] calldata accounts,
+        uint48 timepoint
+    ) external view returns (uint256[] memory numbers);
+
     /// @notice Whether `account` was a member at the end of block `timepoint`.
     function wasMemberAt(address account, uint48 timepoint) external view returns (bool);
 
