@@ -30,3 +30,30 @@ def finalized_tallies(voting: Any, meeting_id: int,
 def has_voted(voting: Any, meeting_id: int, position: int, member: int) -> bool:
     """Whether the chain counted member `member`'s ballot on the item (own or by proxy)."""
     return bool(voting.functions.hasVoted(meeting_id, position, member).call())
+
+
+def decode_ballots(records: bytes, width: int) -> list[tuple[int, int]]:
+    """(member number, choice) of each counted ballot in a `BallotsCast` event: records of
+    8 + `width` bytes, both big-endian (width 1 for yes/no, ceil(candidates / 8) for an
+    election)."""
+    size = 8 + width
+    if len(records) % size:
+        raise ValueError(f"BallotsCast data of {len(records)} bytes is not records of {size}")
+    return [(int.from_bytes(records[i:i + 8], "big"), int.from_bytes(records[i + 8:i + size],
+                                                                      "big"))
+            for i in range(0, len(records), size)]
+
+
+def counted_ballots(voting: Any, meeting_id: int, position: int, *,
+                    from_block: int = 0) -> list[tuple[int, int]]:
+    """Every ballot the chain counted on an item, from its `BallotsCast` events, in order:
+    what an auditor (or a member looking for their own number) rebuilds the tally from."""
+    kind, _seats, candidates, _hash = voting.functions.proposal(meeting_id, position).call()
+    width = 1 if int(kind) == 0 else (int(candidates) + 7) // 8
+    events = voting.events.BallotsCast().get_logs(
+        from_block=from_block,
+        argument_filters={"meetingId": meeting_id, "proposalIndex": position})
+    found: list[tuple[int, int]] = []
+    for event in sorted(events, key=lambda e: (e["blockNumber"], e["logIndex"])):
+        found += decode_ballots(bytes(event["args"]["ballots"]), width)
+    return found
