@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ksp.auth.models import Role
 from ksp.chain.rat_reads import counted_ballots, finalized_tallies, has_voted, rat_voting
 from ksp.chain.runtime import ChainRuntime
 from ksp.chain.worker import OutboxWorker
@@ -18,6 +19,7 @@ from ksp.rat import service
 from ksp.rat.signing import RatDomain
 from tests.rat import story
 from tests.rat.conftest import Coop, make_coop
+from tests.support.client import KspClient
 
 
 def drain(worker: OutboxWorker) -> None:
@@ -82,6 +84,11 @@ def test_the_worked_meeting_on_anvil(settings: Settings, own_anvil: Any) -> None
     story.count_paper(coop, meeting)
     drain(worker)
     online = finalized_tallies(voting, meeting.id, [0, 1, 2])
-    assert online is not None
-    coop.run(lambda s: service.record_results(s, meeting.id, online=online, actor="ketua"))
+    assert online == {0: [3, 17, 2], 1: [13, 9, 0], 2: [15, 12, 9, 12, 6, 1]}
+    # The pengurus records the results over HTTP: the route reads the chain itself.
+    client = KspClient(chain_settings)
+    reply = client.post(f"/api/v1/rat/meetings/{meeting.id}/results", {},
+                        client.staff(Role.PENGURUS))
+    assert reply.status_code == 200, reply.text
+    assert [o["member"] for o in reply.json()["officers"]] == [1, 2, 3]
     story.assert_worked_results(story.results(coop, meeting))
