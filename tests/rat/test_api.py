@@ -186,3 +186,21 @@ def test_proxy_appointed_accepted_and_revoked_over_http(world: Any) -> None:
     revoked = client.post(f"{base}/revoke", {"signature": revocation},
                           client.member_login(wallets[0]))
     assert revoked.status_code == 200 and revoked.json()["revoked"], revoked.text
+
+
+def test_attendance_by_number_or_by_the_members_qr(world: Any) -> None:
+    client, pengurus, _wallets, numbers = world
+    meeting = announced(client, pengurus)
+    base = f"/api/v1/rat/meetings/{meeting['id']}/attendance"
+    scanned = client.post(base, {"qr": f"KSP-LINK:1:{numbers[1]}:ABCD2345"}, pengurus)
+    assert scanned.status_code == 201 and scanned.json()["how"] == "qr", scanned.text
+    typed = client.post(base, {"member": numbers[0]}, pengurus)
+    assert typed.status_code == 201 and typed.json()["how"] == "in_person", typed.text
+    before = counts(client)
+    problem(client.post(base, {"member": numbers[0]}, pengurus), 409, "rat_attendance_refused")
+    problem(client.post(base, {"qr": "KSP-RECEIPT:1:2"}, pengurus), 422, "rat_qr_invalid")
+    problem(client.post(base, {"member": numbers[2], "qr": f"KSP-LINK:1:{numbers[2]}:ABCD2345"},
+                        pengurus), 422, "invalid_input")
+    assert counts(client) == before
+    listed = client.get(base, client.staff(Role.PENGAWAS)).json()
+    assert [a["member"] for a in listed] == [numbers[1], numbers[0]]
