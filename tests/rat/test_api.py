@@ -178,6 +178,8 @@ def test_proxy_appointed_accepted_and_revoked_over_http(world: Any) -> None:
     # Only the proxy named may accept: member 3 cannot, even with the proxy's signature.
     problem(client.post(f"{base}/{principal}/accept", {"signature": consent},
                         client.member_login(wallets[2])), 404, "rat_proxy_not_found")
+    waiting = client.get(f"{base}/mine", client.member_login(wallets[1])).json()
+    assert [(p["principal"], p["accepted"]) for p in waiting] == [(principal, False)]
     accepted = client.post(f"{base}/{principal}/accept", {"signature": consent},
                            client.member_login(wallets[1]))
     assert accepted.status_code == 200 and accepted.json()["accepted"], accepted.text

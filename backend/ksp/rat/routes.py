@@ -364,6 +364,17 @@ def appoint_proxy(meeting_id: MeetingId, body: schemas.ProxyIn, writer: MemberWr
     return writer.run(body.model_dump(mode="json") | {"meeting": meeting_id}, act)
 
 
+@router.get("/meetings/{meeting_id}/proxies/mine", response_model=list[schemas.ProxyOut],
+            responses=error_responses(MeetingNotFound, Forbidden))
+def my_proxies(meeting_id: MeetingId, principal: CurrentPrincipal, session: SessionDep) -> Any:
+    """Surat kuasa yang saya berikan atau terima (untuk disetujui) di RAT ini."""
+    if principal.role is not Role.ANGGOTA or principal.member_number is None:
+        raise Forbidden()
+    service.get_meeting(session, meeting_id)
+    return [schemas.proxy_out(p)
+            for p in service.proxies_of(session, meeting_id, principal.member_number)]
+
+
 @router.post("/meetings/{meeting_id}/proxies/{principal}/accept",
              response_model=schemas.ProxyOut, responses=error_responses(*PROXY_ERRORS))
 def accept_proxy(meeting_id: MeetingId, principal: PrincipalNo, body: schemas.SignatureIn,

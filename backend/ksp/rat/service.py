@@ -499,6 +499,14 @@ def revoke_proxy(session: Session, domain: RatDomain, meeting_id: int, *, princi
     return row
 
 
+def proxies_of(session: Session, meeting_id: int, member: int) -> list[Proxy]:
+    """Appointments a member gave or was given in a meeting (revoked ones included)."""
+    return list(session.scalars(select(Proxy).where(
+        Proxy.meeting_id == meeting_id,
+        or_(Proxy.principal_number == member, Proxy.proxy_number == member))
+        .order_by(Proxy.id)))
+
+
 # Online ballots
 
 
