@@ -32,6 +32,7 @@ from ksp.members.routes import router as members_router
 from ksp.payroll.routes import UPLOAD_PATHS
 from ksp.payroll.routes import router as payroll_router
 from ksp.printing.routes import router as printing_router
+from ksp.rat.routes import router as rat_router
 from ksp.receipts.routes import router as receipts_router
 from ksp.receipts.service import signer_address
 from ksp.savings.routes import router as savings_router
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.include_router(key_replacement_router)
     app.include_router(link_request_router)
     for router in (corrections_router, audit_router, staff_router, payroll_router,
-                   loans_router, shu_router):
+                   loans_router, shu_router, rat_router):
         app.include_router(router)
     app.include_router(config_router(TOKEN_ID_BY_JENIS, signer_address))
     install_pages(app)  # last: the wallet page and /static never shadow an API route

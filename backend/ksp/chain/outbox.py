@@ -52,6 +52,16 @@ class OutboxKind(enum.StrEnum):
     SET_LOAN_STATUS = "set_loan_status"
     WRITE_OFF_LOAN = "write_off_loan"
     RECORD_RECOVERY = "record_recovery"
+    # RatVoting (docs/RAT.md): the meeting and its items, proxies (appointed by the principal,
+    # accepted by the proxy, revoked by the principal), members' signed ballots, finalize.
+    CREATE_MEETING = "create_meeting"
+    ADD_PROPOSAL = "add_proposal"
+    REGISTER_PROXY = "register_proxy"
+    ACCEPT_PROXY = "accept_proxy"
+    REVOKE_PROXY = "revoke_proxy"
+    CAST_BALLOT = "cast_ballot"
+    CAST_PROXY_BALLOT = "cast_proxy_ballot"
+    FINALIZE_MEETING = "finalize_meeting"
 
 
 class OutboxItem(Base):

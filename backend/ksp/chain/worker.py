@@ -255,6 +255,9 @@ class OutboxWorker:
         receipt = self.sender.wait(signed.tx_hash)
         if receipt["status"] != 1:
             raise RuntimeError(f"{pending[0].kind.value} batch reverted in {signed.tx_hash}")
+        # The gas of each batch, in the logs (e.g. RAT ballots: the cost per ballot).
+        log.info("outbox %s: %d rows in %s, %s gas", pending[0].kind.value, len(pending),
+                 signed.tx_hash, receipt.get("gasUsed"))
         self._landed(pending, receipt, self.finality.final_block(self.w3))
         report.confirmed += len(pending)
 

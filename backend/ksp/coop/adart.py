@@ -19,6 +19,20 @@ class SavingsBasis(StrEnum):
     YEAR_END = "year_end"
 
 
+class QuorumBasis(StrEnum):
+    """Who counts toward the RAT quorum (docs/RAT.md, "Quorum")."""
+
+    PARTICIPANTS = "participants"  # present in person, or a ballot online (own or by proxy)
+    IN_PERSON = "in_person"  # only those present in the hall
+
+
+class AmendmentBasis(StrEnum):
+    """What an AD/ART amendment's threshold is a share of."""
+
+    PRESENT = "present"  # every participant of the meeting ("2/3 of those present")
+    CAST = "cast"  # the for and against votes on the item
+
+
 class ShuSplit(BaseModel):
     """Shares of the year's SHU in bps; they must add up to 10,000.
 
@@ -80,6 +94,17 @@ class AdArt(BaseModel):
     denda_bps_per_month: int = Field(200, ge=0, le=BPS)
     related_party_cap_bps: int = Field(1000, ge=0, le=BPS)  # Permenkop 8/2023: 10% of capital
     pengurus_term_years: int = Field(5, ge=1, le=5)  # UU 25/1992 Pasal 29(4): at most 5
+    # RAT decisions (docs/RAT.md): an item passes when its "for" votes are MORE than
+    # threshold_bps of the base. Ordinary items (LPJ, SHU, motions): the base is for+against
+    # and 5000 is a simple majority. AD/ART amendments: 6666 is "at least 2/3" exactly for
+    # every base up to 5,000 voters. Elections: the k candidates with most votes.
+    rat_majority_bps: int = Field(5000, ge=0, lt=BPS)
+    rat_amendment_bps: int = Field(6666, ge=0, lt=BPS)
+    rat_amendment_basis: AmendmentBasis = AmendmentBasis.PRESENT
+    rat_quorum_basis: QuorumBasis = QuorumBasis.PARTICIPANTS
+    # Decidim's rule: a member present in the hall may vote again on paper, and that vote
+    # replaces their online ballot on the item. False: an online voter cannot vote in person.
+    rat_in_person_overrides_online: bool = True
 
     @model_validator(mode="after")
     def _repayment_order(self) -> AdArt:

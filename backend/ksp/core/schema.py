@@ -29,6 +29,7 @@ def import_models() -> None:
     import ksp.members.models
     import ksp.notifications.models
     import ksp.payroll.models
+    import ksp.rat.models
     import ksp.shu.models  # noqa: F401
 
 

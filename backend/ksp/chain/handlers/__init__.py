@@ -69,12 +69,13 @@ def _registry() -> dict[OutboxKind, OutboxHandler]:
         WriteOffLoan,
     )
     from ksp.chain.handlers.members import AdmitMember, ExitMember
+    from ksp.chain.handlers.rat import HANDLERS as RAT_HANDLERS
     from ksp.chain.handlers.savings import MirrorSavings
 
     handlers: list[OutboxHandler] = [
         AdmitMember(), ExitMember(), MirrorSavings(), ChangeMemberAddress(), MoveSavings(),
         RegisterLoan(), AcceptLoan(), CancelLoan(), RecordRepayment(), SetLoanStatus(),
-        WriteOffLoan(), RecordRecovery()]
+        WriteOffLoan(), RecordRecovery(), *RAT_HANDLERS]
     return {h.kind: h for h in handlers}
 
 

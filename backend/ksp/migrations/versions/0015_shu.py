@@ -1,7 +1,7 @@
 """shu: closed fiscal years (proposal, distribution) and each member's SHU line
 
 Revision ID: 0015_shu
-Revises: 0013_notifications
+Revises: 0014_rat
 Create Date: 2026-11-27 19:00:00
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_shu'
-down_revision = '0013_notifications'
+down_revision = '0014_rat'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,94 @@
+"""The worked RAT on a real Anvil (its own, since the test moves the chain's clock): members
+admitted on chain, the meeting and its items created from the outbox, proxies appointed,
+accepted and one revoked on chain, ballots relayed in batches (the replaced key's old
+signature never reaches the chain; the new key's ballots count), finalize, and the results
+recorded from the chain's tallies, equal to the hand-worked figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ksp.auth.models import Role
+from ksp.chain.rat_reads import counted_ballots, finalized_tallies, has_voted, rat_voting
+from ksp.chain.runtime import ChainRuntime
+from ksp.chain.worker import OutboxWorker
+from ksp.core import clock
+from ksp.core.settings import Settings
+from ksp.rat import service
+from ksp.rat.signing import RatDomain
+from tests.rat import story
+from tests.rat.conftest import Coop, make_coop
+from tests.support.client import KspClient
+
+
+def drain(worker: OutboxWorker) -> None:
+    report = worker.run_once()
+    assert report.failed == 0 and not report.errors, report.errors
+
+
+def move_chain_to(runtime: ChainRuntime, instant: dt.datetime) -> None:
+    w3 = runtime.connect()
+    w3.provider.make_request("evm_setNextBlockTimestamp", [int(instant.timestamp())])
+    w3.provider.make_request("evm_mine", [])
+    clock.freeze(instant)
+
+
+def test_the_worked_meeting_on_anvil(settings: Settings, own_anvil: Any) -> None:
+    chain_settings = settings.model_copy(update={"rpc_url": own_anvil.url})
+    runtime = ChainRuntime(chain_settings)
+    runtime.deploy()
+    w3 = runtime.connect()
+    now = dt.datetime.fromtimestamp(int(w3.eth.get_block("latest")["timestamp"]), dt.UTC)
+    clock.freeze(now)
+    coop: Coop = make_coop(chain_settings, joined=clock.today() - dt.timedelta(days=30))
+    voting = rat_voting(w3, runtime.deployment)
+    coop.domain = RatDomain(int(w3.eth.chain_id), voting.address)
+    worker = OutboxWorker(coop.factory, w3, runtime.deployment,
+                          chain_settings.operator_private_key())
+    drain(worker)  # the 30 members are on the roll
+
+    start = (now + dt.timedelta(days=16)).replace(minute=0, second=0, microsecond=0)
+    meeting, items = story.announced_meeting(
+        coop, record_date=clock.today(), voting_start=start,
+        held_at=start + dt.timedelta(hours=1), voting_end=start + dt.timedelta(hours=8))
+    drain(worker)
+    stored = voting.functions.meeting(meeting.id).call()
+    assert stored[5] == 3  # proposalCount
+    for item in items:
+        _kind, _seats, _count, content = voting.functions.proposal(meeting.id,
+                                                                   item.position).call()
+        assert "0x" + bytes(content).hex() == item.content_hash
+
+    story.appoint_proxies(coop, meeting)
+    drain(worker)
+    assert [int(voting.functions.proxyOf(meeting.id, p).call()[1]) for p in (19, 20, 21, 22)] \
+        == [2, 2, 2, 3]  # accepted, accepted, accepted, revoked
+
+    move_chain_to(runtime, start + dt.timedelta(hours=1))
+    story.vote_online(coop, meeting, items, between=lambda: drain(worker))
+    story.attend(coop, meeting)
+    drain(worker)
+    assert has_voted(voting, meeting.id, 1, 17)  # the new key's ballot counted
+    # The events carry every counted ballot's member number and choice: the stored ballots.
+    with coop.factory() as session:
+        for item in items:
+            stored = {b.ballot.member_number: b.ballot.choice for b in (
+                v for n in range(1, 23) for v in service.ballots_of(session, meeting.id, n))
+                if b.position == item.position}
+            on_chain = counted_ballots(voting, meeting.id, item.position)
+            assert len(on_chain) == 22 and dict(on_chain) == stored
+
+    move_chain_to(runtime, start + dt.timedelta(hours=8, minutes=5))
+    coop.run(lambda s: service.request_finalize(s, meeting.id, actor="ketua"))
+    story.count_paper(coop, meeting)
+    drain(worker)
+    online = finalized_tallies(voting, meeting.id, [0, 1, 2])
+    assert online == {0: [3, 17, 2], 1: [13, 9, 0], 2: [15, 12, 9, 12, 6, 1]}
+    # The pengurus records the results over HTTP: the route reads the chain itself.
+    client = KspClient(chain_settings)
+    reply = client.post(f"/api/v1/rat/meetings/{meeting.id}/results", {},
+                        client.staff(Role.PENGURUS))
+    assert reply.status_code == 200, reply.text
+    assert [o["member"] for o in reply.json()["officers"]] == [1, 2, 3]
+    story.assert_worked_results(story.results(coop, meeting))
