@@ -10,6 +10,10 @@ it is repaid (the chain allows Defaulted -> Repaid only; repayment is the loan s
 Then the allowance for losses is brought to what the classes require
 (`ksp.loans.portfolio.post_provisions`, one journal entry when it changes).
 
+Denda by instalment is charged on the instalments already late (due before the day), not on
+one falling due that day; within the grace days (counted from the oldest late instalment)
+nothing is charged.
+
 Log: one entry `pinjaman.tutup_hari` per date closed, listing each loan's denda accrued that
 day and each change of class (denda is income only when paid, so no journal legs).
 
@@ -36,6 +40,7 @@ from ksp.loans import portfolio
 from ksp.loans.denda import daily_denda
 from ksp.loans.models import Loan, LoanDendaAccrual, LoanStatus
 from ksp.loans.portfolio_errors import CloseDateInFuture
+from ksp.loans.position import InstalmentState, Position
 from ksp.loans.quality import Kolektibilitas, classify
 from ksp.loans.standing import LoanBook, books_of, denda_accrued
 
@@ -74,6 +79,13 @@ class CloseReport:
     @property
     def defaulted(self) -> list[int]:
         return [loan_id for day in self.days for loan_id in day.defaulted]
+
+
+def late_amount(standing: Position) -> int:
+    """The base of denda by instalment: what is unpaid of the instalments due BEFORE the day
+    (an instalment falling due today is payable, not late). The grace days count from the
+    oldest late instalment (the loan's days past due)."""
+    return sum(s.unpaid for s in standing.instalments if s.state is InstalmentState.TERLAMBAT)
 
 
 def _first_open_day(loan: Loan) -> dt.date:
@@ -125,8 +137,7 @@ def _close_one_day(session: Session, day: dt.date, books: list[LoanBook],
             loan.closed_through = day  # the repayment closes it; nothing to accrue
             continue
         dpd = standing.days_past_due
-        amount = daily_denda(book.rule, standing.due_jasa + standing.due_pokok,
-                             standing.outstanding_pokok, dpd)
+        amount = daily_denda(book.rule, late_amount(standing), standing.outstanding_pokok, dpd)
         if amount > 0:
             session.add(LoanDendaAccrual(loan_id=loan.id, accrued_on=day, amount=amount))
             accrued[loan.id] += amount
