@@ -47,9 +47,10 @@ def at(day: dt.date) -> None:
 
 
 @pytest.fixture
-def factory(settings):
+def factory(db_settings):
+    """On SQLite and on PostgreSQL."""
     at(DISBURSED)
-    engine, factory = open_database(settings)
+    engine, factory = open_database(db_settings)
     yield factory
     clock.freeze(None)
     engine.dispose()
