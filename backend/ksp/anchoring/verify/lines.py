@@ -14,6 +14,7 @@ from typing import Any
 import rfc8785
 
 from ksp.anchoring import merkle
+from ksp.anchoring.verify.loans import REPAYMENT_KIND, LoggedRepayment, logged_repayment
 from ksp.anchoring.verify.result import MAX_FINDINGS, AuditResult, Finding
 
 RESET_KIND = "chain.reset"  # the entry the backend logs when it rebuilt a lost chain
@@ -87,6 +88,7 @@ class Scan:
         self.tick = tick
         self.expected = 1  # the seq the next entry must have
         self.prev_seq: int | None = None
+        self.repayments: dict[int, LoggedRepayment] = {}  # loan repayments by seq
 
     def add(self, code: str, seq: int, line: int, message_id: str, message_en: str) -> None:
         self.result.findings_total += 1
@@ -171,6 +173,8 @@ class Scan:
                      f"line (seq {seq}, kind {kind})")
         elif kind == RESET_KIND:
             self.result.resets.append((seq, str(value.get("at"))))
+        elif kind == REPAYMENT_KIND:
+            self.repayments[seq] = logged_repayment(value, seq, number)
         return leaf
 
     def check_seq(self, number: int, seq: int, expected: int) -> None:
