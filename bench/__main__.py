@@ -25,6 +25,7 @@ BENCHES = [
     "bench_audit",
     "bench_page_load",
     "bench_payroll",
+    "bench_schedules",
 ]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -40,7 +41,9 @@ def machine() -> dict[str, object]:
 
 def main() -> int:
     quick = "--quick" in sys.argv
-    only = [a for a in sys.argv[1:] if not a.startswith("--")]
+    # A bench by module name or without its prefix: `python -m bench schedules`.
+    only = [a if a.startswith("bench_") else f"bench_{a}"
+            for a in sys.argv[1:] if not a.startswith("--")]
     results: dict[str, object] = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(),

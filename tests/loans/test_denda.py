@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ksp.loans.denda import DendaBasis, DendaRule, daily_denda, denda_for_period
+from ksp.loans.denda import DendaBasis, DendaRule, daily_denda, denda_for_day, denda_for_period
+from ksp.loans.position import position
+from ksp.loans.schedule import Method, build_schedule
 
 RULE = DendaRule(bps_per_day=10, basis=DendaBasis.INSTALMENT, grace_days=3)  # 0,1% a day
 
@@ -63,3 +65,13 @@ def test_period_equals_the_sum_of_daily_amounts(bps, grace, basis, overdue, outs
     # Days before the due date are not late at all: the close never asks for them.
     first_asked = max(first, due)
     assert denda_for_period(rule, overdue, outstanding, due, first_asked, last) == expected
+
+
+def test_denda_for_day_reads_the_days_position():
+    schedule = build_schedule(10_000_000, 1800, 12, Method.FLAT, dt.date(2026, 2, 15))
+    on_day_4 = position(schedule, [], 0, dt.date(2026, 2, 19))
+    assert on_day_4.days_past_due == 4
+    assert denda_for_day(RULE, on_day_4) == 983
+    assert denda_for_day(RULE, position(schedule, [], 0, dt.date(2026, 2, 18))) == 0  # grace
+    outstanding_rule = DendaRule(10, DendaBasis.OUTSTANDING, 3)
+    assert denda_for_day(outstanding_rule, on_day_4) == 10_000

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ksp.loans.position import Position
 from ksp.loans.schedule import BPS, div_half_up
 
 
@@ -43,6 +44,12 @@ def daily_denda(rule: DendaRule, overdue_amount: int, outstanding: int,
         return 0
     base = overdue_amount if rule.basis is DendaBasis.INSTALMENT else outstanding
     return div_half_up(base * rule.bps_per_day, BPS)
+
+
+def denda_for_day(rule: DendaRule, position_that_day: Position) -> int:
+    """`daily_denda` from a loan's position at the end of the day (after its repayments)."""
+    return daily_denda(rule, position_that_day.overdue_amount,
+                       position_that_day.outstanding_pokok, position_that_day.days_past_due)
 
 
 def denda_for_period(rule: DendaRule, overdue_amount: int, outstanding: int,
