@@ -17,6 +17,7 @@ from ksp.chain.runtime import ChainRuntime
 from ksp.core.errors import KspError
 from ksp.core.settings import get_settings
 from ksp.loans.cli import loans_app
+from ksp.notifications.cli import notify_app
 from ksp.payroll.cli import import_app
 from ksp.pengurus_cli import (
     demo_app,
@@ -56,6 +57,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(period_app, name="period")
 app.add_typer(import_app, name="import")
 app.add_typer(loans_app, name="loans")
+app.add_typer(notify_app, name="notify")
 console = Console()
 
 

@@ -4,9 +4,11 @@
   these can run; none of them sends a chain transaction.
 - `ksp worker`: the chain side as its own process: the outbox worker (mirror of the
   ledger on chain) and the anchor job. Run exactly one per database and operator key.
+  It also sends queued notifications to members (safe to run more than once: rows are
+  claimed).
 - `ksp run`: everything on one machine: a local Anvil (unless KSP_RPC_URL), contracts
-  deployed if needed, the demo cooperative on first start, the API, and both workers as
-  threads of the same process.
+  deployed if needed, the demo cooperative on first start, the API, and both workers (and
+  the notification sender) as threads of the same process.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from ksp.chain.deploy import read_deployment
 from ksp.chain.rebuild import ChainGuard, ChainWatch, ResetFound
 from ksp.chain.runtime import ChainRuntime
 from ksp.chain.worker import OutboxThread, OutboxWorker
+from ksp.core.crypto import PiiCipher
 from ksp.core.settings import Settings
+from ksp.notifications.adapters import adapter_from_settings
+from ksp.notifications.dispatch import NotificationThread
 
 log = logging.getLogger("ksp.system")
 Say = Callable[[str], None]
@@ -71,6 +76,13 @@ def chain_workers(settings: Settings, factory: sessionmaker[Session], w3: Web3,
     if found:
         anchor = AnchorWorker(factory, w3, found[0], settings, from_block=found[1])
     return ChainWorkers(outbox, anchor)
+
+
+def notification_sender(settings: Settings, factory: sessionmaker[Session], cipher: PiiCipher
+                        ) -> NotificationThread:
+    """The notification dispatcher as a thread. It does not depend on the chain, so a
+    chain rebuild leaves it running."""
+    return NotificationThread(factory, adapter_from_settings(settings), cipher, settings)
 
 
 @dataclass
@@ -122,6 +134,8 @@ def run_worker(settings: Settings, say: Say) -> None:
     deployment = read_deployment(settings.deployments_dir, settings.chain_id)
     running = RunningWorkers(chain_workers(settings, factory, runtime.connect(), deployment))
     running.workers.start()
+    sender = notification_sender(settings, factory, PiiCipher(settings.pii_key_bytes()))
+    sender.start()
     watch = ChainWatch(guard, running.rebuild_with(settings, factory, runtime, guard, say))
     watch.start()
     say(f"KSP worker berjalan / running: outbox{' + anchor' if running.workers.anchor else ''}"
@@ -131,6 +145,7 @@ def run_worker(settings: Settings, say: Say) -> None:
     finally:
         watch.stop()
         running.workers.stop()
+        sender.stop()
         engine.dispose()
         say("KSP worker berhenti / stopped.")
 
@@ -186,6 +201,8 @@ def run_all(settings: Settings, say: Say) -> None:
         running = RunningWorkers(chain_workers(settings, factory, runtime.connect(),
                                                runtime.deployment))
         running.workers.start()
+        sender = notification_sender(settings, factory, web.state.cipher)
+        sender.start()
         watch = ChainWatch(guard, running.rebuild_with(settings, factory, runtime, guard, say))
         watch.start()
         say(f"KSP berjalan di / running at http://{settings.host}:{settings.port}")
@@ -194,5 +211,6 @@ def run_all(settings: Settings, say: Say) -> None:
         finally:
             watch.stop()
             running.workers.stop()
+            sender.stop()
     finally:
         runtime.stop()

@@ -27,6 +27,7 @@ def import_models() -> None:
     import ksp.ledger.models
     import ksp.loans.models
     import ksp.members.models
+    import ksp.notifications.models
     import ksp.payroll.models  # noqa: F401
 
 

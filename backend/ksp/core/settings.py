@@ -11,6 +11,7 @@ import threading
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -98,6 +99,29 @@ class Settings(BaseSettings):
     # ... and how many one client IP may ask for per window (any addresses).
     wallet_challenge_ip_max: int = Field(30, ge=1)
     wallet_challenge_ip_window_seconds: int = Field(60, ge=1)
+    # Notifications to members (docs/NOTIFICATIONS.md). The adapter hands messages off:
+    # `file` appends them to var_dir/notifications.log (development), `smtp` mails them,
+    # `webhook` POSTs them (signed) to an SMS/WhatsApp gateway.
+    notify_adapter: Literal["file", "smtp", "webhook"] = "file"
+    # How members receive messages (recorded on each message; the gateway routes by it).
+    notify_channel: Literal["sms", "whatsapp", "email"] = "whatsapp"
+    # Messages with no member (to staff) go here; unset: they fail with a clear error.
+    notify_staff_to: str | None = None
+    notify_max_attempts: int = Field(8, ge=1)
+    notify_retry_seconds: int = Field(60, ge=1)  # first retry; doubles each time, max 6 h
+    notify_smtp_host: str | None = None
+    notify_smtp_port: int = Field(587, ge=1, le=65535)
+    notify_smtp_from: str | None = None
+    notify_smtp_starttls: bool = True
+    notify_smtp_user: str | None = None
+    notify_smtp_password: SecretStr | None = None
+    # Members have no e-mail address: the recipient is made from the phone number, e.g.
+    # "{phone}@sms-gateway.example" (an e-mail-to-SMS gateway). Staff addresses are used as is.
+    notify_smtp_to: str = "{phone}"
+    notify_webhook_url: str | None = None
+    # HMAC-SHA256 key of the X-KSP-Signature header (the gateway verifies it).
+    notify_webhook_secret: SecretStr | None = None
+    notify_timeout_seconds: int = Field(10, ge=1, le=120)
 
     @field_validator("public_url")
     @classmethod
@@ -117,6 +141,27 @@ class Settings(BaseSettings):
             raise ValueError("KSP_EXPLORER_URL must be like https://amoy.polygonscan.com")
         return value.rstrip("/")
 
+    @field_validator("notify_webhook_url")
+    @classmethod
+    def _webhook_is_http(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("KSP_NOTIFY_WEBHOOK_URL must be like https://gateway.example/send")
+        return value
+
+    @field_validator("notify_smtp_to")
+    @classmethod
+    def _smtp_to_names_the_phone(cls, value: str) -> str:
+        if "{phone}" not in value:
+            raise ValueError("KSP_NOTIFY_SMTP_TO must contain {phone}")
+        try:
+            value.format(phone="0")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"KSP_NOTIFY_SMTP_TO {value!r}: only {{phone}} may appear") from exc
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -130,6 +175,7 @@ class Settings(BaseSettings):
     def _fill_defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'ksp.sqlite3'}"
+        self._check_notify()
         if self.env is Environment.PRODUCTION:
             missing = [
                 name
@@ -146,6 +192,34 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}; refusing defaults")
         return self
+
+    def _check_notify(self) -> None:
+        """The chosen adapter's settings must be there; its secrets too, except in
+        development (where the webhook key is a generated one under var_dir)."""
+        needed: list[tuple[str, object]] = []
+        if self.notify_adapter == "smtp":
+            needed = [("KSP_NOTIFY_SMTP_HOST", self.notify_smtp_host),
+                      ("KSP_NOTIFY_SMTP_FROM", self.notify_smtp_from)]
+            if self.notify_smtp_user and self.env is not Environment.DEVELOPMENT:
+                needed.append(("KSP_NOTIFY_SMTP_PASSWORD", _secret(self.notify_smtp_password)))
+        elif self.notify_adapter == "webhook":
+            needed = [("KSP_NOTIFY_WEBHOOK_URL", self.notify_webhook_url)]
+            if self.env is not Environment.DEVELOPMENT:
+                needed.append(("KSP_NOTIFY_WEBHOOK_SECRET", _secret(self.notify_webhook_secret)))
+            parts = urlsplit(self.notify_webhook_url or "")
+            if (self.env is Environment.PRODUCTION and parts.scheme != "https"
+                    and parts.hostname not in ("127.0.0.1", "localhost", "::1")):
+                # Phone numbers must not cross a network in clear.
+                raise ValueError("KSP_NOTIFY_WEBHOOK_URL must be https in production "
+                                 "(plain http only to this machine)")
+        missing = [name for name, value in needed if not value]
+        if missing:
+            raise ValueError(f"KSP_NOTIFY_ADAPTER={self.notify_adapter} needs "
+                             f"{', '.join(missing)}")
+
+    def notify_webhook_key(self) -> bytes:
+        secret = _secret(self.notify_webhook_secret)
+        return (secret or self.dev_secret("notify_webhook_secret")).encode()
 
     @property
     def is_sqlite(self) -> bool:
@@ -203,6 +277,11 @@ class Settings(BaseSettings):
             return decrypt_keystore(self.operator_keystore, password.get_secret_value())
         # A fresh local key; funded from Anvil by the app. Never a well-known test key.
         return "0x" + base64.b64decode(self.dev_secret("operator_key")).hex()
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    """An unset or empty secret is no secret."""
+    return value.get_secret_value() if value is not None and value.get_secret_value() else None
 
 
 def decrypt_keystore(path: Path, password: str) -> str:
