@@ -24,6 +24,7 @@ from ksp.loans.close import close_day
 from ksp.loans.models import Loan, LoanDendaAccrual
 from ksp.loans.portfolio_errors import CloseDateInFuture
 from ksp.loans.schedule import Method, build_schedule
+from ksp.notifications.models import Notification
 from tests.support.factories import JOINED, join
 from tests.support.loan_rows import disbursed_loan, repay
 
@@ -190,3 +191,44 @@ def test_closing_days_in_any_order_of_runs_writes_what_closing_every_day_writes(
     (_log, loans), accruals = results[0]
     assert {closed for *_rest, closed in loans} == {END}
     assert accruals  # the first loan was late before its repayment, the second still is
+
+
+def _messages(factory):
+    with factory() as session:
+        return [(n.template, n.dedupe_key, n.body) for n in session.scalars(
+            select(Notification).order_by(Notification.id))]
+
+
+def test_reminders_before_and_after_the_due_date_are_queued_once(factory, settings):
+    """3 days before the due date a reminder; 1 day after, an overdue notice with the
+    arrears and the denda so far; closing the day again queues nothing; a catch-up over
+    days older than yesterday queues nothing for them."""
+    loan_id = _loan(factory, settings)
+    for day in (dt.date(2026, 2, 11), dt.date(2026, 2, 12)):
+        at(day)
+        with transaction(factory) as session:
+            close_day(session, day)
+    [(template, key, body)] = _messages(factory)
+    assert (template, key) == ("pinjaman.pengingat_jatuh_tempo",
+                               f"loan:{loan_id}:due:2026-02-15:-3")
+    assert f"angsuran ke-1 pinjaman no. {loan_id} sebesar Rp 916.800" in body
+    assert "15 Februari 2026" in body
+    for day in (dt.date(2026, 2, 16), dt.date(2026, 2, 16)):
+        at(day)
+        with transaction(factory) as session:
+            close_day(session, day)
+    messages = _messages(factory)
+    assert len(messages) == 2
+    template, key, body = messages[1]
+    assert (template, key) == ("pinjaman.terlambat", f"loan:{loan_id}:due:2026-02-15:+1")
+    assert "(1 hari terlambat)" in body and "Tunggakan: Rp 916.800; denda" in body
+    # 10 March: the 7-day notice (22 Feb) is long past, the next reminder (12 Mar) not yet.
+    at(dt.date(2026, 3, 10))
+    with transaction(factory) as session:
+        close_day(session, dt.date(2026, 3, 10))
+    assert len(_messages(factory)) == 2
+    at(dt.date(2026, 3, 12))
+    with transaction(factory) as session:
+        close_day(session, dt.date(2026, 3, 12))
+    assert [key for _t, key, _b in _messages(factory)][2:] == [
+        f"loan:{loan_id}:due:2026-03-15:-3"]

@@ -7,6 +7,7 @@ row per loan and date, only when above zero) and its kolektibilitas by the AD/AR
 thresholds in force that day. A loan reaching class macet becomes status macet: its own log
 entry `pinjaman.macet` and SET_LOAN_STATUS Defaulted on chain. A macet loan stays macet until
 it is repaid (the chain allows Defaulted -> Repaid only; repayment is the loan service's).
+Reminders go to the member through the notification outbox (`ksp.loans.reminders`).
 Then the allowance for losses is brought to what the classes require
 (`ksp.loans.portfolio.post_provisions`, one journal entry when it changes).
 
@@ -42,6 +43,7 @@ from ksp.loans.models import Loan, LoanDendaAccrual, LoanStatus
 from ksp.loans.portfolio_errors import CloseDateInFuture
 from ksp.loans.position import InstalmentState, Position
 from ksp.loans.quality import Kolektibilitas, classify
+from ksp.loans.reminders import queue_reminders
 from ksp.loans.standing import LoanBook, books_of, denda_accrued
 
 OPEN_STATUSES = (LoanStatus.AKTIF, LoanStatus.MACET)
@@ -65,6 +67,7 @@ class DayClosed:
     changes: list[ClassChange] = field(default_factory=list)
     defaulted: list[int] = field(default_factory=list)  # loan ids that became macet
     provision_delta: int = 0
+    reminders: int = 0  # messages queued for members
 
 
 @dataclass
@@ -118,18 +121,19 @@ def close_day(session: Session, on: dt.date) -> CloseReport:
     while day <= on:
         due = [book for book in books if _first_open_day(book.loan) <= day]
         if due:
-            report.days.append(_close_one_day(session, day, due, accrued, timeline))
+            report.days.append(_close_one_day(session, day, due, accrued, timeline, today))
         day += dt.timedelta(days=1)
     return report
 
 
 def _close_one_day(session: Session, day: dt.date, books: list[LoanBook],
-                   accrued: dict[int, int], timeline: list[tuple[dt.date, AdArt]]
-                   ) -> DayClosed:
+                   accrued: dict[int, int], timeline: list[tuple[dt.date, AdArt]],
+                   today: dt.date) -> DayClosed:
     days = adart_on(timeline, day).loan_class_days
     denda: dict[int, int] = {}
     changes: list[ClassChange] = []
     defaulted: list[Loan] = []
+    reminded = 0
     for book in books:
         loan = book.loan
         standing = book.on(day, accrued[loan.id])
@@ -142,6 +146,9 @@ def _close_one_day(session: Session, day: dt.date, books: list[LoanBook],
             session.add(LoanDendaAccrual(loan_id=loan.id, accrued_on=day, amount=amount))
             accrued[loan.id] += amount
             denda[loan.id] = amount
+        reminded += queue_reminders(session, member=loan.member_number, loan_id=loan.id,
+                                    standing=standing, day=day, today=today,
+                                    denda_today=amount)
         kelas = classify(dpd, days)
         if kelas.value != loan.kolektibilitas:
             changes.append(ClassChange(loan.id, loan.kolektibilitas, kelas.value, dpd))
@@ -163,7 +170,8 @@ def _close_one_day(session: Session, day: dt.date, books: list[LoanBook],
     provision = portfolio.post_provisions(session, day)
     return DayClosed(date=day, seq=appended.seq, loans=len(books), denda=denda,
                      changes=changes, defaulted=[loan.id for loan in defaulted],
-                     provision_delta=provision.delta if provision is not None else 0)
+                     provision_delta=provision.delta if provision is not None else 0,
+                     reminders=reminded)
 
 
 def _default(session: Session, loan: Loan, day: dt.date) -> None:
