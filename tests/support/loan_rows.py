@@ -35,7 +35,8 @@ def disbursed_loan(session: Session, *, member: int, principal: int = 10_000_000
         "denda": {"bps_per_day": denda_rule.bps_per_day, "basis": denda_rule.basis.value,
                   "grace_days": denda_rule.grace_days},
         "schedule": [{"number": row.number, "due_date": row.due_date.isoformat(),
-                      "pokok": row.pokok, "jasa": row.jasa} for row in schedule],
+                      "pokok": row.pokok, "jasa": row.jasa, "total": row.total,
+                      "outstanding_after": row.outstanding_after} for row in schedule],
     }
     loan = Loan(member_number=member, product_code="umum", product_version=1,
                 principal=principal, rate_bps=rate_bps, method=method.value,

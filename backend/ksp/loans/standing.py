@@ -28,7 +28,15 @@ def terms_of(loan: Loan) -> dict[str, Any]:
 
 
 def schedule_of(loan: Loan) -> tuple[Instalment, ...]:
-    """The schedule of the agreed terms, recomputed (the terms fix it exactly)."""
+    """The schedule the member signed (terms "schedule"); recomputed from the terms' figures
+    for terms that do not list it."""
+    rows = terms_of(loan).get("schedule")
+    if rows:
+        return tuple(Instalment(number=int(row["number"]),
+                                due_date=dt.date.fromisoformat(row["due_date"]),
+                                pokok=int(row["pokok"]), jasa=int(row["jasa"]),
+                                outstanding_after=int(row["outstanding_after"]))
+                     for row in rows)
     if loan.first_due_date is None:
         raise ValueError(f"loan {loan.id} has no first due date")
     return build_schedule(loan.principal, loan.rate_bps, loan.tenor_months, Method(loan.method),
