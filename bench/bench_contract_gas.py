@@ -2,9 +2,10 @@
 
 Figures per item are receipt gas / items, so they include the item's share of the
 transaction's 21,000 base cost and its calldata. The b1/b10/b100 figures are for the usual
-case: members already hold a balance (postings with sequential seqs), and the meeting's tally
-and bitmap words already exist (its first ballot was cast). One-time costs are reported on
-their own: a holder's first balance, a meeting's first ballot, a meeting's first batch.
+case: members already hold a balance (postings with sequential seqs), the meeting's tally
+and bitmap words already exist (its first ballot was cast), and each loan was repaid before.
+One-time costs are reported on their own: a holder's first balance, a meeting's first
+ballot, a meeting's first batch, a batch of loans' first repayments.
 
 The Governor side deploys `contracts/bench/` (OneMemberVoteToken + CoopGovernor), which
 `ksp.chain.deploy` never deploys, and measures `castVoteBySig`, one transaction per vote.
@@ -25,6 +26,7 @@ from web3.contract import Contract
 
 from bench.chain import deployed_chain
 from ksp.chain.compiler import load_artifact
+from ksp.chain.loan_terms import acceptance_typed_data
 
 SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 FOR = 1
@@ -191,34 +193,72 @@ def _measure_savings(
     }
 
 
-def _measure_loan(w3: Web3, loans: Contract, borrower: LocalAccount) -> dict[str, int]:
-    terms = Web3.keccak(text="perjanjian pinjaman #1")
-    register = _gas(
-        w3,
-        loans.functions.register(
-            1, borrower.address, 5_000_000, 1_200, 2, 12, 1_800_000_000, terms
-        ),
-    )
+LOAN_TERMS = {"principal": 5_000_000, "rate_bps": 1_200, "method": 2, "tenor_months": 12,
+              "first_due_date": 1_800_000_000}
+DEFAULTED = 4
+
+
+def _open_loan(w3: Web3, loans: Contract, borrower: LocalAccount, loan_id: int,
+               accept: bool = True) -> tuple[int, int]:
+    """Registers loan `loan_id` and (if `accept`) relays the borrower's signature over its key
+    terms; returns the gas of both (0 for an accept not made)."""
+    terms_hash = "0x" + Web3.keccak(text=f"perjanjian pinjaman #{loan_id}").hex().removeprefix("0x")
+    t = LOAN_TERMS
+    register = _gas(w3, loans.functions.register(
+        loan_id, borrower.address, t["principal"], t["rate_bps"], t["method"],
+        t["tenor_months"], t["first_due_date"], terms_hash))
+    if not accept:
+        return register, 0
     deadline = _now(w3) + 3_600
-    # The borrower signs the key terms themselves, not only the document hash.
-    types = {
-        "Acceptance": [
-            {"name": "loanId", "type": "uint64"},
-            {"name": "principal", "type": "uint128"},
-            {"name": "rateBps", "type": "uint32"},
-            {"name": "method", "type": "uint8"},
-            {"name": "tenorMonths", "type": "uint16"},
-            {"name": "firstDueDate", "type": "uint64"},
-            {"name": "termsHash", "type": "bytes32"},
-            {"name": "deadline", "type": "uint256"},
-        ]
+    typed = acceptance_typed_data(w3.eth.chain_id, loans.address, loan_id=loan_id,
+                                  terms_hash=terms_hash, deadline=deadline, **t)
+    signed = Account.sign_typed_data(borrower.key, full_message=typed)
+    return register, _gas(w3, loans.functions.accept(loan_id, deadline, signed.signature))
+
+
+def _measure_loan(w3: Web3, loans: Contract, borrowers: Sequence[LocalAccount]) -> dict[str, int]:
+    """One loan per borrower. Repayments by batch size, in the usual case (each loan repaid
+    before, neighbouring ledger seqs); a batch of first repayments on its own."""
+    opened = [_open_loan(w3, loans, b, n + 1) for n, b in enumerate(borrowers)]
+    ids = list(range(1, len(borrowers) + 1))
+    seq = 0
+
+    def repayments(size: int) -> list[tuple[int, int, int]]:
+        nonlocal seq
+        out = []
+        for i in range(size):
+            seq += 1
+            out.append((ids[i % len(ids)], seq, 450_000))  # angsuran Rp 450.000
+        return out
+
+    first = _gas(w3, loans.functions.recordRepayments(repayments(100)))
+    singles = [_gas(w3, loans.functions.recordRepayment(*repayments(1)[0])) for _ in range(3)]
+    b1 = [_gas(w3, loans.functions.recordRepayments(repayments(1))) for _ in range(3)]
+    b10 = _gas(w3, loans.functions.recordRepayments(repayments(10)))
+    b100 = _gas(w3, loans.functions.recordRepayments(repayments(100)))
+    resent = _gas(w3, loans.functions.recordRepayments([(ids[i], i + 1, 450_000)
+                                                        for i in range(100)]))
+
+    withdrawn = len(borrowers) + 1
+    _open_loan(w3, loans, borrowers[0], withdrawn, accept=False)
+    cancel = _gas(w3, loans.functions.cancel(withdrawn))
+    default = _gas(w3, loans.functions.setStatus(1, DEFAULTED))
+    write_off = _gas(w3, loans.functions.writeOff(1, seq + 1, 3_000_000))
+    recovery = _gas(w3, loans.functions.recordRecovery(1, seq + 2, 500_000))
+    return {
+        "register_loan_gas": int(statistics.median(r for r, _a in opened)),
+        "accept_loan_gas": int(statistics.median(a for _r, a in opened)),
+        "record_repayment_gas": int(statistics.median(singles)),
+        "gas_per_repayment_b1": int(statistics.median(b1)),
+        "gas_per_repayment_b10": b10 // 10,
+        "gas_per_repayment_b100": b100 // 100,
+        "gas_per_repayment_b100_first_repayments": first // 100,
+        "gas_per_repayment_b100_all_applied_resent": resent // 100,
+        "cancel_loan_gas": cancel,
+        "set_loan_status_defaulted_gas": default,
+        "write_off_loan_gas": write_off,
+        "record_recovery_gas": recovery,
     }
-    message = {"loanId": 1, "principal": 5_000_000, "rateBps": 1_200, "method": 2,
-               "tenorMonths": 12, "firstDueDate": 1_800_000_000, "termsHash": terms,
-               "deadline": deadline}
-    signed = _sign(borrower, _domain(w3, "KSP LoanAgreements", loans.address), types, message)
-    accept = _gas(w3, loans.functions.accept(1, deadline, signed.signature))
-    return {"register_loan_gas": register, "accept_loan_gas": accept}
 
 
 def _deploy(w3: Web3, name: str, *args: Any) -> Contract:
@@ -289,7 +329,7 @@ def run(quick: bool = False) -> dict[str, object]:
         cold = _gas(w3, voting.functions.castVotes(2, 0, _ballots(domain, 2, people[100:200])))
         results["gas_per_ballot_b100_first_batch_of_meeting"] = cold // 100
         results.update(_measure_savings(w3, savings, people[:100]))
-        results.update(_measure_loan(w3, loans, people[0]))
+        results.update(_measure_loan(w3, loans, people[:100]))
         results.update(_measure_governor(w3, people[:governor_votes]))
 
     ratio = results["governor_cast_vote_by_sig_gas"] / results["gas_per_ballot_b100"]

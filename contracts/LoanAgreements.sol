@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 import {CoopRoles} from "./access/CoopRoles.sol";
 import {ILoanAgreements} from "./interfaces/ILoanAgreements.sol";
 
@@ -11,14 +10,13 @@ import {ILoanAgreements} from "./interfaces/ILoanAgreements.sol";
 /// @notice The backend (OPERATOR_ROLE) registers a loan's terms and a hash of the full agreement
 /// document; the borrower accepts by signing an EIP-712 `Acceptance` over the key terms
 /// themselves (principal, rate, method, tenor, first due date) and that hash, which anyone may
-/// relay; repayments, the write-off and recoveries are mirrored from the ledger with the ledger
-/// seq as reference (each seq once). The status follows Registered -> Active | Cancelled,
-/// Active -> Repaid | Defaulted, Defaulted -> Repaid | WrittenOff.
+/// relay; repayments (one by one or in batches), the write-off and recoveries are mirrored from
+/// the ledger with the ledger seq as reference (each seq once). The status follows
+/// Registered -> Active | Cancelled, Active -> Repaid | Defaulted, Defaulted -> Repaid |
+/// WrittenOff.
 ///
 /// EIP-712 domain: name "KSP LoanAgreements", version "1", this chain's id, this contract.
 contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
-    using BitMaps for BitMaps.BitMap;
-
     /// @notice EIP-712 type the borrower signs: the terms as registered, so the operator cannot
     /// register other figures under the same document hash.
     bytes32 public constant ACCEPTANCE_TYPEHASH =
@@ -32,7 +30,9 @@ contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
     uint256 public constant MAX_ACCEPTANCE_WINDOW = 30 days;
 
     mapping(uint64 loanId => Loan loan) private _loans;
-    BitMaps.BitMap private _appliedSeqs;
+    /// @dev Ledger seqs recorded (repayments, write-offs, recoveries), 256 per word: bit
+    /// `seq & 255` of word `seq >> 8`. One SLOAD answers and one SSTORE marks a seq.
+    mapping(uint256 word => uint256 bits) private _appliedSeqWords;
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the pengurus key or multisig).
     /// @param operator receives OPERATOR_ROLE (the backend's hot key).
@@ -211,15 +211,48 @@ contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
         uint128 amount
     ) external onlyRole(OPERATOR_ROLE) whenNotPaused {
         Loan storage stored = _loans[loanId];
-        LoanStatus status = stored.status;
-        if (status != LoanStatus.Defaulted) {
-            _requireStatus(loanId, status, LoanStatus.Active);
-        }
+        _requireRepayable(loanId, stored.status);
         _applySeq(seq, amount);
-        uint128 total = stored.repaid + amount;
-        stored.repaid = total;
-        stored.repaymentCount += 1;
-        emit RepaymentRecorded(loanId, seq, amount, total);
+        _addRepayment(stored, loanId, seq, amount);
+    }
+
+    /// @inheritdoc ILoanAgreements
+    /// @dev The batch mirrors ledger entries the outbox may send again after a crash, so a seq
+    /// recorded before (or earlier in this batch) is skipped: no event, no change. Anything
+    /// else wrong reverts the whole batch with the error of the first offending repayment.
+    /// Per repayment: one SLOAD of the seq word, one of the loan's status slot and one of its
+    /// repaid slot; the status is checked again for every repayment, also of the same loan.
+    ///
+    /// Requirements:
+    /// - the caller has OPERATOR_ROLE and the contract is not paused;
+    /// - for each repayment whose seq was not recorded before: the loan is Active or Defaulted
+    ///   ({LoanAgreementsUnknownLoan}, {LoanAgreementsUnexpectedStatus}) and the amount is not
+    ///   zero ({LoanAgreementsZeroAmount}).
+    ///
+    /// Emits a {RepaymentRecorded} event for each repayment recorded (none for a skipped one).
+    function recordRepayments(
+        Repayment[] calldata repayments
+    ) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        uint256 count = repayments.length;
+        for (uint256 i; i < count; ) {
+            Repayment calldata repayment = repayments[i];
+            uint64 seq = repayment.seq;
+            // Marked first: a revert below undoes the mark with everything else.
+            if (_markSeq(seq)) {
+                uint64 loanId = repayment.loanId;
+                uint128 amount = repayment.amount;
+                Loan storage stored = _loans[loanId];
+                _requireRepayable(loanId, stored.status);
+                if (amount == 0) {
+                    revert LoanAgreementsZeroAmount(seq);
+                }
+                _addRepayment(stored, loanId, seq, amount);
+            }
+            // Cannot overflow: i < count, the length of a calldata array.
+            unchecked {
+                ++i;
+            }
+        }
     }
 
     /// @inheritdoc ILoanAgreements
@@ -260,7 +293,7 @@ contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
 
     /// @inheritdoc ILoanAgreements
     function isApplied(uint64 seq) external view returns (bool) {
-        return _appliedSeqs.get(seq);
+        return _appliedSeqWords[seq >> 8] & (1 << (seq & 0xff)) != 0;
     }
 
     /// @inheritdoc ILoanAgreements
@@ -296,13 +329,39 @@ contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
 
     /// @dev Marks ledger seq `seq` as recorded; refuses a seq seen before and an amount of 0.
     function _applySeq(uint64 seq, uint128 amount) private {
-        if (_appliedSeqs.get(seq)) {
+        if (!_markSeq(seq)) {
             revert LoanAgreementsSeqAlreadyApplied(seq);
         }
         if (amount == 0) {
             revert LoanAgreementsZeroAmount(seq);
         }
-        _appliedSeqs.set(seq);
+    }
+
+    /// @dev Marks `seq` as recorded and returns true, or returns false if it was already.
+    function _markSeq(uint64 seq) private returns (bool fresh) {
+        uint256 word = seq >> 8;
+        uint256 bit = 1 << (seq & 0xff);
+        uint256 bits = _appliedSeqWords[word];
+        if (bits & bit != 0) {
+            return false;
+        }
+        _appliedSeqWords[word] = bits | bit;
+        return true;
+    }
+
+    /// @dev Repayments count while the loan is Active, and after a default (collections).
+    function _requireRepayable(uint64 loanId, LoanStatus status) private pure {
+        if (status != LoanStatus.Defaulted) {
+            _requireStatus(loanId, status, LoanStatus.Active);
+        }
+    }
+
+    function _addRepayment(Loan storage stored, uint64 loanId, uint64 seq, uint128 amount) private {
+        uint128 total = stored.repaid + amount;
+        uint32 repayments = stored.repaymentCount + 1;
+        stored.repaid = total;
+        stored.repaymentCount = repayments;
+        emit RepaymentRecorded(loanId, seq, amount, total);
     }
 
     function _requireStatus(uint64 loanId, LoanStatus status, LoanStatus expected) private pure {

@@ -44,6 +44,14 @@ interface ILoanAgreements {
         uint128 recovered;
     }
 
+    /// @notice One repayment of a batch: `amount` Rupiah on loan `loanId`, mirrored from ledger
+    /// entry `seq`.
+    struct Repayment {
+        uint64 loanId;
+        uint64 seq;
+        uint128 amount;
+    }
+
     /// @dev A loan with `loanId` already exists.
     error LoanAgreementsAlreadyRegistered(uint64 loanId);
 
@@ -141,6 +149,19 @@ interface ILoanAgreements {
 
     /// @notice Records a repayment of `amount` mirrored from ledger entry `seq`.
     function recordRepayment(uint64 loanId, uint64 seq, uint128 amount) external;
+
+    /// @notice Records a batch of repayments mirrored from the ledger, in order. A repayment
+    /// whose seq was recorded before (a resend after a crash) is skipped without an event; any
+    /// other fault (unknown loan, a loan neither Active nor Defaulted, an amount of 0) reverts
+    /// the whole batch with that repayment's error.
+    ///
+    /// Requirements:
+    /// - the caller has OPERATOR_ROLE and the contract is not paused;
+    /// - every repayment not recorded before is on an Active or Defaulted loan, with an amount
+    ///   that is not zero.
+    ///
+    /// Emits a {RepaymentRecorded} event for each repayment recorded.
+    function recordRepayments(Repayment[] calldata repayments) external;
 
     /// @notice Moves loan `loanId` to `status` (Repaid or Defaulted; a write-off is {writeOff}).
     function setStatus(uint64 loanId, LoanStatus status) external;

@@ -136,3 +136,33 @@ def test_exited_member_cannot_sign_in(world):
     assert client.post(f"/api/v1/members/{n}/exit", exit_body, admin).status_code == 200
     reply = _wallet_login(client, client.wallet_proof(w1, "login"))
     assert reply.status_code == 401 and reply.json()["code"] == "wallet_proof_invalid"
+
+
+def test_pengawas_writes_nothing_on_loans_but_the_related_party_approval(world):
+    """The one write a pengawas makes: approving a related-party loan (Permenkop 8/2023
+    Pasal 44(1)); on any other loan that approval is refused, and every other loan write is
+    403 (tests/loans/test_routes_refusals.py approves a related-party loan as pengawas)."""
+    client, admin, _wallets, (n, _m) = world
+    pengawas = client.staff(Role.PENGAWAS)
+    applied = client.post("/api/v1/loans", {"member": n, "principal": 1_000_000,
+                                             "tenor_months": 12, "purpose": "Modal"}, admin)
+    assert applied.status_code == 201, applied.text
+    loan = applied.json()["id"]
+    before = counts(client)
+    for path, body in (("/api/v1/loans", {"member": n, "principal": 1_000_000,
+                                          "tenor_months": 12, "purpose": "Modal"}),
+                       (f"/api/v1/loans/{loan}/propose", {}),
+                       (f"/api/v1/loans/{loan}/refuse", {}),
+                       (f"/api/v1/loans/{loan}/cancel", {}),
+                       (f"/api/v1/loans/{loan}/disbursement", {}),
+                       (f"/api/v1/loans/{loan}/repayments", {"amount": 1000})):
+        _forbidden(client.post(path, body, pengawas))
+    reply = client.http.put("/api/v1/loan-products/umum", json={
+        "effective_date": "2026-01-01", "rules": {}}, headers=client.headers(pengawas))
+    _forbidden(reply)
+    assert client.post(f"/api/v1/loans/{loan}/propose", {}, admin).status_code == 200
+    after_propose = counts(client)
+    refused = client.post(f"/api/v1/loans/{loan}/approve", {}, pengawas)
+    assert refused.status_code == 409 and refused.json()["code"] == "pengawas_not_needed"
+    assert counts(client) == after_propose
+    assert after_propose["log_entries"] == before["log_entries"] + 1

@@ -36,7 +36,8 @@ def schema(tmp_path_factory):
 
 NOT_JSON = {"/api/v1/log/export": "application/x-ndjson",
             "/api/v1/log/entries/{seq}/receipt.svg": "image/svg+xml",
-            "/api/v1/wallet/link-requests/{code}.svg": "image/svg+xml"}
+            "/api/v1/wallet/link-requests/{code}.svg": "image/svg+xml",
+            "/api/v1/loans/{loan_id}/terms.html": "text/html"}
 
 
 def operations(schema):

@@ -28,7 +28,7 @@ def test_every_kind_has_exactly_one_handler_naming_a_deployed_contract():
     assert set(HANDLERS) == set(OutboxKind)
     for kind, handler in HANDLERS.items():
         assert handler.kind is kind
-        assert handler.contract_name in {"CoopMembers", "SavingsToken"}
+        assert handler.contract_name in {"CoopMembers", "SavingsToken", "LoanAgreements"}
 
 
 class ByMeeting:

@@ -28,11 +28,22 @@ def test_comma_file_without_bom_reads_like_a_semicolon_file_with_one():
 
 
 def test_unknown_columns_are_reported_with_how_many_lines_fill_them():
-    parsed = parser.parse(b"nomor_anggota;nama;wajib;angsuran;pokok\n"
+    # (angsuran is known since loans: tests/loans/test_routes_payroll_angsuran.py)
+    parsed = parser.parse(b"nomor_anggota;nama;wajib;arisan;pokok\n"
                           b"1;Ani;50000;300000;\n2;Budi;50000;;\n3;Cici;50000;150000;100000\n")
-    assert [(c.name, c.filled) for c in parsed.unknown_columns] == [("angsuran", 2),
+    assert [(c.name, c.filled) for c in parsed.unknown_columns] == [("arisan", 2),
                                                                    ("pokok", 1)]
     assert [line.amounts for line in parsed.lines] == [((Jenis.WAJIB, 50_000),)] * 3
+
+
+def test_angsuran_and_its_loan_are_read_from_their_columns():
+    parsed = parser.parse(b"nomor_anggota;angsuran;pinjaman\n1;916.800;\n2;Rp 50.000;7\n"
+                          b"3;;\n4;1000;x7\n")
+    assert [(line.angsuran, line.loan_id, [p.code for p in line.problems])
+            for line in parsed.lines] == [
+        (916_800, None, []), (50_000, 7, []), (None, None, ["payroll_no_amount"]),
+        (1000, None, ["payroll_loan_invalid"])]
+    assert parsed.unknown_columns == ()
 
 
 def test_line_numbers_are_the_spreadsheet_rows_and_blank_lines_are_skipped():

@@ -8,6 +8,9 @@ handler whether the row already landed). Rows whose block the chain later lost (
 a local chain rolled back by a power cut) go back to PENDING and are sent again; the
 contracts refuse a ref they have seen, so a resend can never apply twice.
 
+Rows are sent in queue order; a row whose handler gives an order key (a loan's rows share
+one) also waits while an earlier row with that key waits out a backoff.
+
 Every kind goes through its handler (`ksp.chain.handlers`); nothing here knows a kind.
 Chain calls happen outside any database transaction: the worker reads rows in a short
 session, talks to the chain, then writes the outcome in another short transaction.
@@ -172,12 +175,36 @@ class OutboxWorker:
                      block_number=number, block_hash=_hex(receipt["blockHash"]))
 
     # --- sending --------------------------------------------------------------------
+    def _order_key(self, item: OutboxItem) -> Hashable | None:
+        order_key = getattr(self._handler(item), "order_key", None)
+        return order_key(item) if order_key is not None else None
+
     def _due(self) -> list[OutboxItem]:
+        """PENDING rows due now, in queue order, less those held back: a row waits while an
+        earlier row with the same order key (e.g. of the same loan) waits out a backoff, so
+        a loan's accept never lands before its register, nor a write-off before the
+        default."""
         now = clock.now()
-        return self._rows(
-            OutboxItem.status == OutboxStatus.PENDING,
-            or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now),
-            limit=self.batch_size)
+        first_waiting: dict[Hashable, int] = {}
+        for row in self._rows(OutboxItem.status == OutboxStatus.PENDING,
+                              OutboxItem.next_attempt_at > now):
+            key = self._order_key(row)
+            if key is not None:
+                first_waiting.setdefault(key, row.id)
+        after = 0
+        while True:
+            page = self._rows(
+                OutboxItem.status == OutboxStatus.PENDING, OutboxItem.id > after,
+                or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now),
+                limit=self.batch_size)
+            if not first_waiting:
+                return page
+            kept = [i for i in page
+                    if first_waiting.get(self._order_key(i), i.id) >= i.id]
+            # A page held back whole must not hide the rows after it.
+            if kept or len(page) < self.batch_size:
+                return kept
+            after = page[-1].id
 
     def limit(self, handler: OutboxHandler) -> int:
         """Rows one transaction of this kind may carry: the contract's limit, and as many

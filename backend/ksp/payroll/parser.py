@@ -28,6 +28,9 @@ MAX_LINES = 1_000_000
 MEMBER_COLUMN, NIK_COLUMN = "nomor_anggota", "nik"
 # What the file may deduct, by column name. Pokok is paid once on joining, never by payroll.
 AMOUNT_COLUMNS = {"wajib": Jenis.WAJIB, "sukarela": Jenis.SUKARELA}
+# A loan instalment deducted from pay: to the loan named in `pinjaman`, or, when that is empty,
+# to the member's oldest running loan.
+ANGSURAN_COLUMN, LOAN_COLUMN = "angsuran", "pinjaman"
 # Read by people, never posted: not reported as unknown.
 INFO_COLUMNS = frozenset({"nama", "no"})
 _NO_AMOUNT = frozenset({"", "0", "-"})
@@ -51,6 +54,8 @@ class Line:
     given: str  # the member as the file gave it, a NIK masked (for the rejects report)
     amounts: tuple[tuple[Jenis, int], ...]
     problems: tuple[Problem, ...] = ()
+    angsuran: int | None = None
+    loan_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +110,9 @@ def _header(first: str) -> tuple[str, list[str]]:
     if MEMBER_COLUMN not in seen and NIK_COLUMN not in seen:
         raise HeaderInvalid(reason_id="perlu kolom nomor_anggota atau nik",
                             reason_en="a nomor_anggota or nik column is needed")
-    if not seen & AMOUNT_COLUMNS.keys():
-        raise HeaderInvalid(reason_id="perlu kolom wajib (dan/atau sukarela)",
-                            reason_en="a wajib (and/or sukarela) column is needed")
+    if not seen & {*AMOUNT_COLUMNS, ANGSURAN_COLUMN}:
+        raise HeaderInvalid(reason_id="perlu kolom wajib (dan/atau sukarela, angsuran)",
+                            reason_en="a wajib (and/or sukarela, angsuran) column is needed")
     return delimiter, columns
 
 
@@ -154,10 +159,30 @@ def _amounts(cells: dict[str, str]) -> tuple[list[tuple[Jenis, int]], list[Probl
         except AmountNotUnderstood as exc:
             problems.append(Problem(exc.code, f"{column}: {exc.render_id()}",
                                     f"{column}: {exc.render_en()}"))
-    if not amounts and not problems:
-        problems.append(Problem("payroll_no_amount", "tidak ada potongan di baris ini",
-                                "no deduction on this line"))
     return amounts, problems
+
+
+def _angsuran(cells: dict[str, str]) -> tuple[int | None, int | None, list[Problem]]:
+    """The instalment deducted and the loan it is for (None: the oldest running loan)."""
+    text = cells.get(ANGSURAN_COLUMN, "").strip()
+    loan_text = cells.get(LOAN_COLUMN, "").strip()
+    problems: list[Problem] = []
+    amount = loan_id = None
+    if text not in _NO_AMOUNT:
+        try:
+            amount = parse_rupiah(text)
+        except AmountNotUnderstood as exc:
+            problems.append(Problem(exc.code, f"{ANGSURAN_COLUMN}: {exc.render_id()}",
+                                    f"{ANGSURAN_COLUMN}: {exc.render_en()}"))
+    if loan_text:
+        if re.fullmatch(r"[0-9]{1,18}", loan_text) and int(loan_text) > 0:
+            loan_id = int(loan_text)
+        else:
+            given = _CONTROL.sub("", loan_text)[:40]
+            problems.append(Problem("payroll_loan_invalid",
+                                    f"nomor pinjaman {given!r} tidak valid",
+                                    f"loan number {given!r} is invalid"))
+    return amount, loan_id, problems
 
 
 def parse(data: bytes) -> ParsedFile:
@@ -174,7 +199,8 @@ def parse(data: bytes) -> ParsedFile:
     if not first:
         raise FileEmpty()
     delimiter, columns = _header(first)
-    known = {MEMBER_COLUMN, NIK_COLUMN, *AMOUNT_COLUMNS, *INFO_COLUMNS}
+    known = {MEMBER_COLUMN, NIK_COLUMN, *AMOUNT_COLUMNS, ANGSURAN_COLUMN, LOAN_COLUMN,
+             *INFO_COLUMNS}
     filled = dict.fromkeys((c for c in columns if c not in known), 0)
     reader = csv.reader(physical, delimiter=delimiter, strict=True)
     lines: list[Line] = []
@@ -203,8 +229,13 @@ def parse(data: bytes) -> ParsedFile:
                 filled[name] += bool(cells[name].strip())
             number, nik, given, member_problems = _member(cells)
             amounts, amount_problems = _amounts(cells)
-            lines.append(Line(line_no, number, nik, given, tuple(amounts),
-                              tuple(member_problems + amount_problems)))
+            angsuran, loan_id, loan_problems = _angsuran(cells)
+            problems = member_problems + amount_problems + loan_problems
+            if not amounts and angsuran is None and not amount_problems + loan_problems:
+                problems.append(Problem("payroll_no_amount", "tidak ada potongan di baris ini",
+                                        "no deduction on this line"))
+            lines.append(Line(line_no, number, nik, given, tuple(amounts), tuple(problems),
+                              angsuran, loan_id))
     except csv.Error as exc:
         raise FileMalformed(line=last + 1) from exc
     if not lines:

@@ -32,6 +32,8 @@ from ksp.core.money import format_rupiah
 from ksp.ledger import chart, dates, log
 from ksp.ledger.batch import insert_rows
 from ksp.ledger.models import LogHead
+from ksp.loans import service as loan_service
+from ksp.loans.models import Loan
 from ksp.members.models import Member, MemberStatus
 from ksp.payroll.errors import ImportNotFound, InvalidPeriod
 from ksp.payroll.models import PayrollImport, PayrollLine, PayrollReject
@@ -45,6 +47,7 @@ CASH_ACCOUNT = chart.BANK
 _LOOKUP_BATCH = 1000
 _PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 STATUS_RUNNING, STATUS_DONE = "berjalan", "selesai"
+ANGSURAN = "angsuran"  # PayrollLine.jenis of a loan instalment (savings use the jenis)
 
 
 def check_period(period: str) -> str:
@@ -72,6 +75,8 @@ class GoodLine:
     line_no: int
     member: int
     amounts: tuple[tuple[Jenis, int], ...]
+    angsuran: int | None = None
+    loan_id: int | None = None  # the loan the angsuran pays (resolved when checked)
 
 
 @dataclass(frozen=True)
@@ -137,12 +142,43 @@ def _in_period(session: Session, period: str, members: Sequence[int], sha256: st
     return found
 
 
-def _earlier_file(jenis: Jenis, sha: str, line_no: int, period: str) -> Problem:
+def _earlier_file(jenis: str, sha: str, line_no: int, period: str) -> Problem:
     return Problem("payroll_already_in_period",
-                   f"{jenis.value} periode {period} sudah diimpor dari berkas lain "
+                   f"{jenis} periode {period} sudah diimpor dari berkas lain "
                    f"({sha[:12]}…, baris {line_no})",
-                   f"{jenis.value} for {period} was already imported from another file "
+                   f"{jenis} for {period} was already imported from another file "
                    f"({sha[:12]}…, line {line_no})")
+
+
+def _loan_problem(line: Line, member: int, running: dict[int, list[tuple[int, int]]]
+                  ) -> tuple[int | None, Problem | None]:
+    """The loan an angsuran pays: the one named (it must be the member's and running), or
+    the member's oldest running loan."""
+    loans = running.get(member, [])
+    if line.loan_id is None:
+        if not loans:
+            return None, Problem("payroll_no_active_loan",
+                                 f"anggota {member} tidak punya pinjaman berjalan",
+                                 f"member {member} has no running loan")
+        return loans[0][0], None
+    if line.loan_id not in {loan_id for loan_id, _m in loans}:
+        return None, Problem("payroll_loan_not_running",
+                             f"pinjaman {line.loan_id} bukan pinjaman berjalan anggota {member}",
+                             f"loan {line.loan_id} is not a running loan of member {member}")
+    return line.loan_id, None
+
+
+def _running_loans(session: Session, members: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+    """Per member, their running loans (id, member), oldest first."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for start in range(0, len(members), _LOOKUP_BATCH):
+        for loan_id, member in session.execute(
+                select(Loan.id, Loan.member_number)
+                .where(Loan.status.in_(loan_service.REPAYABLE),
+                       Loan.member_number.in_(members[start : start + _LOOKUP_BATCH]))
+                .order_by(Loan.disbursed_on, Loan.id)):
+            found.setdefault(member, []).append((loan_id, member))
+    return found
 
 
 def check(session: Session, cipher: PiiCipher, parsed: ParsedFile, *, period: str,
@@ -163,12 +199,30 @@ def check(session: Session, cipher: PiiCipher, parsed: ParsedFile, *, period: st
             rejects.append(_reject(line, [problem or _unknown(line)]))
             continue
         resolved.append((line, known))
-    earlier = _in_period(session, period, sorted({k.number for _l, k in resolved}),
-                         parsed.sha256)
-    first_line: dict[tuple[int, Jenis], int] = {}
+    numbers = sorted({k.number for _l, k in resolved})
+    earlier = _in_period(session, period, numbers, parsed.sha256)
+    running = _running_loans(session, numbers) if any(
+        line.angsuran is not None for line, _k in resolved) else {}
+    first_line: dict[tuple[int, Jenis | str], int] = {}
     good: list[GoodLine] = []
     for line, known in resolved:
         problems = []
+        loan_id = None
+        if line.angsuran is not None:
+            loan_id, loan_problem = _loan_problem(line, known.number, running)
+            if loan_problem is not None:
+                problems.append(loan_problem)
+            elif (known.number, ANGSURAN) in first_line:
+                problems.append(Problem(
+                    "payroll_duplicate_line",
+                    f"duplikat: angsuran anggota {known.number} sudah ada di baris "
+                    f"{first_line[(known.number, ANGSURAN)]}",
+                    f"duplicate: the angsuran of member {known.number} is already on line "
+                    f"{first_line[(known.number, ANGSURAN)]}"))
+            elif (known.number, ANGSURAN) in earlier:
+                sha, line_no = earlier[(known.number, ANGSURAN)]
+                problems.append(_earlier_file(ANGSURAN, sha, line_no, period))
+            first_line.setdefault((known.number, ANGSURAN), line.line_no)
         for jenis, _amount in line.amounts:
             key = (known.number, jenis)
             if key in first_line:
@@ -180,13 +234,14 @@ def check(session: Session, cipher: PiiCipher, parsed: ParsedFile, *, period: st
                     f"{first_line[key]}"))
             elif (known.number, jenis.value) in earlier:
                 sha, line_no = earlier[(known.number, jenis.value)]
-                problems.append(_earlier_file(jenis, sha, line_no, period))
+                problems.append(_earlier_file(jenis.value, sha, line_no, period))
         for jenis, _amount in line.amounts:
             first_line.setdefault((known.number, jenis), line.line_no)
         if problems:
             rejects.append(_reject(line, problems))
         else:
-            good.append(GoodLine(line.line_no, known.number, line.amounts))
+            good.append(GoodLine(line.line_no, known.number, line.amounts, line.angsuran,
+                                 loan_id))
     rejects.sort(key=lambda r: r.line_no)
     return Checked(parsed, period, on, tuple(good), tuple(rejects))
 
@@ -300,8 +355,10 @@ def _post_chunk(session: Session, checked: Checked, chunk: Sequence[GoodLine],
     for line, group in zip(fresh, items, strict=True):
         errors = [_error_problem(e) for e in refused[position : position + len(group)]
                   if e is not None]
-        errors += [_earlier_file(i.jenis, *earlier[(i.member, i.jenis.value)], period)
+        errors += [_earlier_file(i.jenis.value, *earlier[(i.member, i.jenis.value)], period)
                    for i in group if (i.member, i.jenis.value) in earlier]
+        if line.angsuran is not None and (line.member, ANGSURAN) in earlier:
+            errors.append(_earlier_file(ANGSURAN, *earlier[(line.member, ANGSURAN)], period))
         position += len(group)
         if errors:
             result.rejects.append(Reject(line.line_no, str(line.member), errors[0].code,
@@ -328,10 +385,10 @@ def _deposit(session: Session, ready: Sequence[tuple[GoodLine, list[DepositItem]
              checked: Checked, import_id: int, reason: str | None, result: Posted) -> None:
     sha, period, on = checked.file.sha256, checked.period, checked.on
     items = [i for _line, group in ready for i in group]
-    if not items:
+    if not items and not any(line.angsuran is not None for line, _g in ready):
         return
     deposited = savings.deposit_many(session, items, on=on, cash_account=CASH_ACCOUNT,
-                                     reason=reason)
+                                     reason=reason) if items else []
     rows = []
     position = 0
     for line, group in ready:
@@ -340,9 +397,22 @@ def _deposit(session: Session, ready: Sequence[tuple[GoodLine, list[DepositItem]
                          "member_number": d.member, "amount": d.amount, "seq": d.seq,
                          "import_id": import_id, "period": period})
         position += len(group)
+    last_seq = deposited[-1].seq if deposited else None
+    for line, _group in ready:
+        if line.angsuran is None or line.loan_id is None:
+            continue
+        # Refused here (an overpayment, a loan closed meanwhile): the chunk is retried line by
+        # line, so only this line is rejected.
+        repaid = loan_service.repay(session, line.loan_id, amount=line.angsuran, on=on,
+                                    channel="payroll", cash_account=CASH_ACCOUNT,
+                                    reason=reason)
+        rows.append({"file_sha256": sha, "line_no": line.line_no, "jenis": ANGSURAN,
+                     "member_number": line.member, "amount": line.angsuran,
+                     "seq": repaid.seq, "import_id": import_id, "period": period})
+        last_seq = repaid.seq
     insert_rows(session, PayrollLine.__table__, rows)
     result.lines += len(ready)
-    result.last_seq = deposited[-1].seq
+    result.last_seq = last_seq
 
 
 def finish(session: Session, import_id: int, checked: Checked, posted: Posted, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -35,3 +36,32 @@ def arrears_pdf(session: Session, coop_name: str, day: dt.date,
         "wajib-arrears.html", p=documents.provenance(session, coop_name), title=title,
         title_en=title_en, period=f"per / as of {day}", rows=rows, min_months=min_months,
         status=status))
+
+
+def loan_agreement_html(session: Session, coop_name: str, terms: dict[str, Any],
+                        terms_hash: str, member_name: str | None = None) -> str:
+    """Perjanjian Pinjaman: the signed terms in plain words, the schedule and the terms hash."""
+    from ksp.loans.schedule import METHOD_LABEL, Method
+
+    denda = terms["denda"]
+    basis = ("angsuran yang terlambat / the overdue instalment" if denda["basis"] == "angsuran"
+             else "sisa pokok / the outstanding principal")
+    return render_html(
+        "perjanjian-pinjaman.html", p=documents.provenance(session, coop_name),
+        title="Perjanjian Pinjaman", title_en="Loan agreement",
+        period=f"disetujui / approved {terms['approved_on']}", t=terms, terms_hash=terms_hash,
+        member_name=member_name, rate=_percent(terms["rate_bps"]),
+        method_label=METHOD_LABEL[Method(terms["method"])],
+        denda_text=f"{_percent(denda['bps_per_day'])} per hari dari {basis}, setelah "
+                   f"{denda['grace_days']} hari / per day after {denda['grace_days']} days")
+
+
+def loan_agreement_pdf(session: Session, coop_name: str, terms: dict[str, Any],
+                       terms_hash: str, member_name: str | None = None) -> bytes:
+    return html_to_pdf(loan_agreement_html(session, coop_name, terms, terms_hash, member_name))
+
+
+def _percent(bps: int) -> str:
+    """1800 -> "18%", 10 -> "0,1%" (Indonesian decimal comma)."""
+    whole, rest = divmod(bps, 100)
+    return f"{whole},{rest:02d}".rstrip("0").rstrip(",") + "%"

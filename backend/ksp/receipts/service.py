@@ -19,6 +19,7 @@ from eth_account.messages import encode_typed_data
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ksp.chain.eip712 import EIP712_DOMAIN_FIELDS
 from ksp.chain.runtime import ChainRuntime
 from ksp.core.errors import NotFound
 from ksp.ledger.models import JournalEntry, JournalLine, LogEntry
@@ -33,12 +34,7 @@ DOMAIN_NAME = "KSP Receipt"
 DOMAIN_VERSION = "1"
 REGISTRY = "AnchorRegistry"
 RECEIPT_TYPES: dict[str, list[dict[str, str]]] = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
+    "EIP712Domain": EIP712_DOMAIN_FIELDS,
     "Receipt": [
         {"name": "seq", "type": "uint64"},
         {"name": "leafHash", "type": "bytes32"},

@@ -1,10 +1,11 @@
 """One typed handler per outbox kind, registered here and nowhere else.
 
 A handler knows, for its kind: which contract it writes, how to build the call for a
-batch of rows, whether one row already landed (so a resend is skipped), and the batch
-key (rows with equal keys, next to each other in the queue, go in one transaction).
-A new kind (a RAT ballot, a proxy, a meeting) is a new module here plus one line in
-`HANDLERS`; the worker does not change.
+batch of rows, whether one row already landed (so a resend is skipped), the batch key
+(rows with equal keys, next to each other in the queue, go in one transaction), and
+the order key (rows with equal keys, e.g. one loan's, land in queue order even when one
+waits out a backoff). A new kind (a RAT ballot, a proxy, a meeting) is a new module here
+plus one line in `HANDLERS`; the worker does not change.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ class OutboxHandler(Protocol):
         """Rows with equal keys may share one transaction."""
         ...
 
+    def order_key(self, item: OutboxItem) -> Hashable | None:
+        """Rows with equal keys (of any kind) must land in queue order: while one waits out
+        a backoff, the later ones wait too. None: no order beyond one run's queue order."""
+        ...
+
     def build_call(self, contract: Any, items: Sequence[OutboxItem]) -> Any:
         """The contract call that applies every row of the batch."""
         ...
@@ -53,11 +59,22 @@ class OutboxHandler(Protocol):
 
 def _registry() -> dict[OutboxKind, OutboxHandler]:
     from ksp.chain.handlers.keys import ChangeMemberAddress, MoveSavings
+    from ksp.chain.handlers.loans import (
+        AcceptLoan,
+        CancelLoan,
+        RecordRecovery,
+        RecordRepayment,
+        RegisterLoan,
+        SetLoanStatus,
+        WriteOffLoan,
+    )
     from ksp.chain.handlers.members import AdmitMember, ExitMember
     from ksp.chain.handlers.savings import MirrorSavings
 
-    handlers: list[OutboxHandler] = [AdmitMember(), ExitMember(), MirrorSavings(),
-                                     ChangeMemberAddress(), MoveSavings()]
+    handlers: list[OutboxHandler] = [
+        AdmitMember(), ExitMember(), MirrorSavings(), ChangeMemberAddress(), MoveSavings(),
+        RegisterLoan(), AcceptLoan(), CancelLoan(), RecordRepayment(), SetLoanStatus(),
+        WriteOffLoan(), RecordRecovery()]
     return {h.kind: h for h in handlers}
 
 

@@ -26,6 +26,9 @@ class ChangeMemberAddress:
     def batch_key(self, item: OutboxItem) -> Hashable:
         return (self.kind, item.id)
 
+    def order_key(self, item: OutboxItem) -> Hashable | None:  # noqa: ARG002
+        return None  # queue order within a run is enough
+
     def build_call(self, contract: Any, items: Sequence[OutboxItem]) -> Any:
         (item,) = items
         data = item.data()
@@ -49,6 +52,9 @@ class MoveSavings:
 
     def batch_key(self, item: OutboxItem) -> Hashable:
         return (self.kind, item.id)
+
+    def order_key(self, item: OutboxItem) -> Hashable | None:  # noqa: ARG002
+        return None  # queue order within a run is enough
 
     def build_call(self, contract: Any, items: Sequence[OutboxItem]) -> Any:
         (item,) = items

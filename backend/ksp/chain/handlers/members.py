@@ -20,6 +20,9 @@ class AdmitMember:
     def batch_key(self, item: OutboxItem) -> Hashable:  # noqa: ARG002 - one batch per kind
         return self.kind
 
+    def order_key(self, item: OutboxItem) -> Hashable | None:  # noqa: ARG002
+        return None  # queue order within a run is enough
+
     def build_call(self, contract: Any, items: Sequence[OutboxItem]) -> Any:
         numbers = [i.data()["member"] for i in items]
         wallets = [Web3.to_checksum_address(i.data()["wallet"]) for i in items]
@@ -43,6 +46,9 @@ class ExitMember:
 
     def batch_key(self, item: OutboxItem) -> Hashable:
         return (self.kind, item.id)
+
+    def order_key(self, item: OutboxItem) -> Hashable | None:  # noqa: ARG002
+        return None  # queue order within a run is enough
 
     def build_call(self, contract: Any, items: Sequence[OutboxItem]) -> Any:
         (item,) = items

@@ -27,6 +27,9 @@ class MirrorSavings:
     def batch_key(self, item: OutboxItem) -> Hashable:  # noqa: ARG002 - one batch per kind
         return self.kind
 
+    def order_key(self, item: OutboxItem) -> Hashable | None:  # noqa: ARG002
+        return None  # queue order within a run is enough
+
     def build_call(self, contract: Any, items: Sequence[OutboxItem]) -> Any:
         postings = []
         for item in items:
