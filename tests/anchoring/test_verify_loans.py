@@ -36,10 +36,8 @@ def exported(settings, tmp_path):
                       on=dt.date.fromisoformat(JOINED))
         loan = disbursed_loan(session, member=member.number, first_due=dt.date(2026, 2, 15),
                               disbursed_on=dt.date(2026, 1, 15))
-        first = repay(session, loan, on=dt.date(2026, 2, 15), denda=0, jasa=150_000,
-                      pokok=766_800)
-        second = repay(session, loan, on=dt.date(2026, 3, 20), denda=4_585, jasa=138_498,
-                       pokok=778_302)
+        first = repay(session, loan, on=dt.date(2026, 2, 15), amount=916_800)
+        second = repay(session, loan, on=dt.date(2026, 3, 15), amount=916_800)
         paid = {first.seq: first.amount, second.seq: second.amount}
         loan_id = loan.id
     with factory() as session:
@@ -96,7 +94,7 @@ def _tamper(path, seq, old, new):
 def test_a_tampered_repayment_amount_in_the_export_fails_naming_the_loan(exported):
     path, loan_id, paid, (size, root) = exported
     seq = max(paid)
-    _tamper(path, seq, 778_302, 78_302)  # the pokok line of the second repayment
+    _tamper(path, seq, 778_302, 78_302)  # the pokok line of the second instalment
     result = verify_against(path, _chain(size, root, _on_chain(loan_id, paid)))
     assert not result.ok and result.exit_code == 1
     [finding] = [f for f in result.findings if f.code == "loan_repayment_mismatch"]

@@ -94,8 +94,8 @@ def test_paying_what_is_late_stops_the_denda_and_brings_the_loan_back_to_lancar(
         close_day(session, dt.date(2026, 2, 24))  # days 4-9 late: 6 x Rp 917
         loan = session.get(Loan, loan_id)
         assert (loan.kolektibilitas, loan.days_past_due) == ("dpk", 9)
-        jasa, pokok = 150_000, 766_800  # instalment 1 of the annuity
-        repay(session, loan, on=dt.date(2026, 2, 25), denda=6 * 917, jasa=jasa, pokok=pokok)
+        repaid = repay(session, loan, on=dt.date(2026, 2, 25), amount=6 * 917 + 916_800)
+        assert (repaid.denda, repaid.jasa, repaid.pokok) == (5_502, 150_000, 766_800)
         report = close_day(session, dt.date(2026, 2, 25))
         assert report.denda_total == 0
         assert (loan.kolektibilitas, loan.days_past_due) == ("lancar", 0)
@@ -149,8 +149,7 @@ def template(factory, settings):
         disbursed_loan(session, member=member.number, first_due=FIRST_DUE,
                        disbursed_on=dt.date(2026, 1, 20), method=Method.FLAT,
                        principal=5_000_000, tenor_months=6)
-        repay(session, session.get(Loan, first), on=dt.date(2026, 3, 20), denda=0,
-              jasa=150_000, pokok=766_800)
+        repay(session, session.get(Loan, first), on=dt.date(2026, 3, 20), amount=916_800)
     return settings.database_url.removeprefix("sqlite:///")
 
 

@@ -1,7 +1,10 @@
 """A disbursed loan made straight in the tables, for tests of what happens after disbursement
-(the daily close, the portfolio, write-off). The Loan row holds the agreed terms (with the
-schedule and the denda rule in terms_json) and the disbursement posts through the posting
-rules, so the ledger is real. Members come from `factories.join`."""
+(the daily close, the portfolio, write-off), without the application, approval and signed
+acceptance before it (tests/loans/world.py walks that path). The Loan row holds the agreed
+terms (the schedule and the denda rule in terms_json, as the loan service writes them) under
+the default product "umum" (version 0), and the disbursement posts through the posting rules,
+so the ledger is real; repayments go through the loan service. Members come from
+`factories.join`."""
 
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from ksp.accounting import postings
 from ksp.core import clock
+from ksp.loans import service
 from ksp.loans.denda import DendaBasis, DendaRule
-from ksp.loans.models import Loan, LoanRepayment, LoanStatus
+from ksp.loans.models import Loan, LoanStatus
 from ksp.loans.schedule import Method, build_schedule
 
 # 0,1% a day of the overdue instalments after 3 grace days.
@@ -38,7 +42,7 @@ def disbursed_loan(session: Session, *, member: int, principal: int = 10_000_000
                       "pokok": row.pokok, "jasa": row.jasa, "total": row.total,
                       "outstanding_after": row.outstanding_after} for row in schedule],
     }
-    loan = Loan(member_number=member, product_code="umum", product_version=1,
+    loan = Loan(member_number=member, product_code="umum", product_version=0,
                 principal=principal, rate_bps=rate_bps, method=method.value,
                 tenor_months=tenor_months, admin_fee=admin_fee, purpose="Modal usaha tani",
                 related_party=related_party, status=LoanStatus.AKTIF, applied_on=disbursed_on,
@@ -53,15 +57,7 @@ def disbursed_loan(session: Session, *, member: int, principal: int = 10_000_000
     return loan
 
 
-def repay(session: Session, loan: Loan, *, on: dt.date, denda: int, jasa: int,
-          pokok: int) -> LoanRepayment:
-    """A repayment already allocated (the loan service's work), posted and recorded."""
-    entry = postings.post(session, postings.LoanRepayment(
-        member=loan.member_number, loan_id=loan.id, denda=denda, jasa=jasa, pokok=pokok),
-        on=on, reason=BACKDATED if on < clock.today() else None)
-    row = LoanRepayment(loan_id=loan.id, seq=entry.seq, paid_on=on,
-                        amount=denda + jasa + pokok, denda=denda, jasa=jasa, pokok=pokok,
-                        channel="teller")
-    session.add(row)
-    session.flush()
-    return row
+def repay(session: Session, loan: Loan, *, on: dt.date, amount: int) -> service.Repaid:
+    """A teller repayment through the loan service (allocated by the product's order)."""
+    return service.repay(session, loan.id, amount=amount, on=on, channel="teller",
+                         reason=BACKDATED if on < clock.today() else None)
