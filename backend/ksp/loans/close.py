@@ -9,7 +9,9 @@ entry `pinjaman.macet` and SET_LOAN_STATUS Defaulted on chain. A macet loan stay
 it is repaid (the chain allows Defaulted -> Repaid only; repayment is the loan service's).
 Reminders go to the member through the notification outbox (`ksp.loans.reminders`).
 Then the allowance for losses is brought to what the classes require
-(`ksp.loans.portfolio.post_provisions`, one journal entry when it changes).
+(`ksp.loans.portfolio.post_provisions`, one journal entry when it changes), after each day
+closed and once more for the date asked (which releases the allowance of loans repaid or
+written off when no open loan is left to close).
 
 Denda by instalment is charged on the instalments already late (due before the day), not on
 one falling due that day; within the grace days (counted from the oldest late instalment)
@@ -74,6 +76,9 @@ class DayClosed:
 class CloseReport:
     through: dt.date
     days: list[DayClosed] = field(default_factory=list)
+    # The allowance settled for `through` after the days: a release when the last open loan
+    # was repaid or written off since (no day left to close runs the provisions then).
+    provision_settled: int = 0
 
     @property
     def denda_total(self) -> int:
@@ -110,8 +115,15 @@ def close_day(session: Session, on: dt.date) -> CloseReport:
                            or_(Loan.closed_through.is_(None), Loan.closed_through < on))
         .order_by(Loan.id)))
     report = CloseReport(through=on)
-    if not loans:
-        return report
+    if loans:
+        _close_days(session, loans, on, today, report)
+    settled = portfolio.post_provisions(session, on)
+    report.provision_settled = settled.delta if settled is not None else 0
+    return report
+
+
+def _close_days(session: Session, loans: list[Loan], on: dt.date, today: dt.date,
+                report: CloseReport) -> None:
     books = books_of(session, loans)
     start = min(_first_open_day(loan) for loan in loans)
     accrued = denda_accrued(session, [loan.id for loan in loans],
@@ -123,7 +135,6 @@ def close_day(session: Session, on: dt.date) -> CloseReport:
         if due:
             report.days.append(_close_one_day(session, day, due, accrued, timeline, today))
         day += dt.timedelta(days=1)
-    return report
 
 
 def _close_one_day(session: Session, day: dt.date, books: list[LoanBook],

@@ -64,6 +64,8 @@ class CloseOut(BaseModel):
     hari: list[ClosedDayOut]
     denda: int
     denda_text: str
+    penyisihan_akhir: int = Field(description="Perubahan cadangan untuk tanggal itu sesudah "
+                                              "hari-hari ditutup / allowance settled after")
 
 
 class ClassAmount(BaseModel):
@@ -138,7 +140,8 @@ def close(body: CloseIn, writer: StaffWriter) -> Any:
                  "denda": sum(d.denda.values()), "perubahan_kolektibilitas": len(d.changes),
                  "macet": d.defaulted, "penyisihan": d.provision_delta} for d in report.days]
         out = {"sampai": report.through.isoformat(), "hari": days, "denda": report.denda_total,
-               "denda_text": format_rupiah(report.denda_total)}
+               "denda_text": format_rupiah(report.denda_total),
+               "penyisihan_akhir": report.provision_settled}
         return 200, out, report.days[-1].seq if report.days else None
 
     return writer.run(body.model_dump(mode="json"), act)
