@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import sqlite3
+import threading
 from contextlib import closing
+from typing import Any
 
 import hypothesis
 import pytest
@@ -231,3 +233,30 @@ def test_reminders_before_and_after_the_due_date_are_queued_once(factory, settin
         close_day(session, dt.date(2026, 3, 12))
     assert [key for _t, key, _b in _messages(factory)][2:] == [
         f"loan:{loan_id}:due:2026-03-15:-3"]
+
+
+def test_two_closes_at_once_close_each_day_once(settings, postgres_url):
+    """PostgreSQL: a second close started while the first is open waits for it, then finds
+    the days closed (no duplicate accrual, no error)."""
+    at(dt.date(2026, 3, 1))
+    engine, factory = open_database(settings.model_copy(update={"database_url": postgres_url}))
+    _loan(factory, settings)
+    day = dt.date(2026, 3, 1)
+    second: list[Any] = []
+    with transaction(factory) as session:
+        first = close_day(session, day)
+
+        def other() -> None:
+            with transaction(factory) as own:
+                second.append(close_day(own, day))
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # waiting for the first close to commit
+    thread.join(timeout=30)
+    assert len(first.days) == (day - DISBURSED).days + 1
+    assert second[0].days == []
+    assert len(_accruals(factory)) == (day - dt.date(2026, 2, 19)).days + 1
+    engine.dispose()
+    clock.freeze(None)

@@ -109,6 +109,9 @@ def close_day(session: Session, on: dt.date) -> CloseReport:
     today = clock.today()
     if on > today:
         raise CloseDateInFuture(date=on.isoformat(), today=today.isoformat())
+    # Two closes at once (the nightly job and a click in the console): the second waits here
+    # for the first to commit, then finds its days closed.
+    log.lock_head(session)
     loans = list(session.scalars(
         select(Loan).where(Loan.status.in_(OPEN_STATUSES), Loan.disbursed_on.is_not(None),
                            Loan.disbursed_on <= on,

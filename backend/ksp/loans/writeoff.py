@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ksp.accounting import postings
 from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.core import clock
+from ksp.core.errors import InvalidInput
 from ksp.core.money import format_rupiah
 from ksp.ledger import log
 from ksp.loans.models import Loan, LoanDecision, LoanStatus
@@ -151,6 +152,9 @@ def _write_off(session: Session, loan: Loan, seq: int, roles: tuple[str, ...]) -
 def record_recovery(session: Session, *, loan_id: int, amount: int,
                     cash_account: str | None = None) -> Recovery:
     """Money collected on a written-off loan; never more than what remains written off."""
+    if amount <= 0:
+        raise InvalidInput(field="amount", reason_id="harus lebih dari Rp 0",
+                           reason_en="must be more than Rp 0")
     loan = _loan(session, loan_id)
     if loan.status is not LoanStatus.DIHAPUSBUKUKAN:
         raise NotWrittenOff(loan_id=loan.id)
