@@ -132,6 +132,9 @@ def test_disbursement_before_the_acceptance_is_on_chain(world):
                    "loan_not_accepted_on_chain")
     assert "belum tercatat di rantai" in body["message"]
     world.mark_included(loan)
+    world.at("2026-02-15")  # the first instalment's day: the signed schedule no longer fits
+    refused(world, lambda: world.post(path, {}, "petugas"), 409, "offer_expired")
+    world.at("2026-02-14")
     world.ok(world.post(path, {}, "petugas"), 201)
 
 
@@ -184,3 +187,43 @@ def test_a_member_sees_only_their_own_loans(world):
             403, "forbidden")
     refused(world, lambda: world.get(f"/api/v1/loans/{loan}/assessment", f"anggota:{other}"),
             403, "forbidden")
+
+
+def test_collateral_and_guarantors(world):
+    """A product that requires agunan refuses approval without it; with it, the agunan and
+    the guarantor are in the signed terms, and both are released when the loan is repaid."""
+    world.ok(world.put("/api/v1/loan-products/agunan", {
+        "effective_date": "2026-01-01",
+        "rules": {"name": "Pinjaman beragunan", "rate_min_bps": 1800, "rate_max_bps": 1800,
+                  "tenor_min": 12, "tenor_max": 12, "collateral_required": True}}, "ketua"))
+    bare = world.apply(world.n, product="agunan")
+    world.ok(world.post(f"/api/v1/loans/{bare}/propose", {}, "petugas"))
+    refused(world, lambda: world.post(f"/api/v1/loans/{bare}/approve", {}, "ketua"), 409,
+            "collateral_required")
+    base = {"member": world.n, "product": "agunan", "principal": 10_000_000,
+            "tenor_months": 12, "purpose": "Modal"}
+    refused(world, lambda: world.post("/api/v1/loans", base | {"guarantors": [world.n]},
+                                      "petugas"), 422, "invalid_input")
+    refused(world, lambda: world.post("/api/v1/loans", base | {"guarantors": [999]},
+                                      "petugas"), 404, "unknown_member")
+    other = world.member(2)
+    bpkb = {"kind": "BPKB", "document_number": "L-1234-AB", "appraised_value": 15_000_000}
+    loan = world.approved(world.n, product="agunan", collateral=[bpkb], guarantors=[other])
+    terms = world.ok(world.get(f"/api/v1/loans/{loan}/terms", "petugas"))["terms"]
+    assert (terms["collateral"], terms["guarantors"]) == ([bpkb], [other])
+    world.accepted(loan, world.n)
+    world.ok(world.post(f"/api/v1/loans/{loan}/disbursement", {}, "petugas"), 201)
+    world.ok(world.post(f"/api/v1/loans/{loan}/repayments", {"amount": 10_000_000},
+                        "petugas"), 201)
+    with world.client.app.state.sessionmaker() as session:
+        released = {c.released_on for c in session.scalars(select(LoanCollateral))} | {
+            g.released_on for g in session.scalars(select(LoanGuarantor))}
+    assert released == {clock.today()}
+
+
+def test_no_approval_for_a_member_who_left(world):
+    loan = world.apply(world.n)
+    world.ok(world.post(f"/api/v1/loans/{loan}/propose", {}, "petugas"))
+    world.ok(world.post(f"/api/v1/members/{world.n}/exit", {}, "ketua"))
+    refused(world, lambda: world.post(f"/api/v1/loans/{loan}/approve", {}, "bendahara"),
+            409, "member_not_active")

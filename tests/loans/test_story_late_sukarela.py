@@ -73,6 +73,11 @@ def test_late_instalment_denda_sukarela_and_overpayment_kept(world):
     # 15–31 Mar: both instalments, 17 days × Rp 1.967 (1.966.666 × 0,1%) = 33.439.
     assert _accrue(world, loan, dt.date(2026, 2, 16), dt.date(2026, 3, 31)) == 57_031
     world.at("2026-04-01")  # 45 days after 15 February
+    owed = world.ok(world.get(f"/api/v1/loans/{loan}/schedule", f"anggota:{n}"))
+    assert (owed["denda_due"], owed["due_jasa"], owed["due_pokok"], owed["days_past_due"],
+            owed["next_instalment"]) == (57_031, 300_000, 1_666_666, 45, 1)
+    assert [i["state"] for i in owed["instalments"][:3]] == [
+        "terlambat", "terlambat", "belum jatuh tempo"]
     late = world.ok(world.post(f"/api/v1/loans/{loan}/repayments",
                                {"amount": 57_031 + 2 * 983_333}, "petugas"), 201)
     assert (late["denda"], late["jasa"], late["pokok"]) == (57_031, 300_000, 1_666_666)

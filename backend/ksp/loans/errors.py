@@ -129,6 +129,14 @@ class LoanNotAcceptedOnChain(Conflict):
                   "waits.")
 
 
+class OfferExpired(Conflict):
+    code = "offer_expired"
+    message_id = ("Angsuran pertama pinjaman {loan_id} jatuh tempo {first_due}; pencairan pada "
+                  "{date} tidak lagi sesuai jadwal yang ditandatangani. Batalkan dan ajukan ulang.")
+    message_en = ("Loan {loan_id}'s first instalment is due {first_due}; a payout on {date} no "
+                  "longer fits the signed schedule. Cancel it and apply again.")
+
+
 class Overpayment(InvalidInput):
     code = "overpayment"
     message_id = "Pembayaran {amount} melebihi seluruh kewajiban pinjaman {owed}."

@@ -22,7 +22,15 @@ from ksp.api.deps import (
     writer_for,
 )
 from ksp.api.openapi import error_responses
-from ksp.api.types import INT64_MAX, HumanText, Limit, Offset, OptionalText, Tanggal
+from ksp.api.types import (
+    INT64_MAX,
+    HumanText,
+    Limit,
+    Offset,
+    OptionalText,
+    QueryDate,
+    Tanggal,
+)
 from ksp.auth.models import Role
 from ksp.auth.service import APPROVE, READ_ALL, WRITE, Principal
 from ksp.chain.runtime import ChainRuntime
@@ -46,6 +54,7 @@ from ksp.loans.errors import (
     LoanNotAcceptedOnChain,
     LoanProductUnchanged,
     NotTheBorrower,
+    OfferExpired,
     Overpayment,
     PengawasNotNeeded,
     RateOutsideProduct,
@@ -119,7 +128,8 @@ class ApplyIn(BaseModel):
     declared_income: int | None = Field(None, strict=True, ge=0, le=MAX_AMOUNT,
                                         description="Penghasilan per bulan / monthly income")
     collateral: list[CollateralBody] = Field(default_factory=list, max_length=20)
-    guarantors: list[int] = Field(default_factory=list, max_length=10)
+    guarantors: list[Annotated[int, Field(ge=1, le=INT64_MAX)]] = Field(
+        default_factory=list, max_length=10, description="Nomor anggota penjamin")
 
 
 class NoteIn(BaseModel):
@@ -252,6 +262,30 @@ class RepaidOut(RepaymentOut):
     status: LoanStatus
 
 
+class InstalmentOut(BaseModel):
+    number: int
+    due_date: dt.date
+    pokok: int
+    jasa: int
+    total: int
+    paid_pokok: int
+    paid_jasa: int
+    state: str = Field(description="lunas / sebagian / terlambat / jatuh tempo / belum jatuh tempo")
+
+
+class ScheduleOut(BaseModel):
+    loan_id: int
+    as_of: dt.date
+    outstanding: int = Field(description="Sisa pokok / outstanding principal")
+    outstanding_text: str
+    due_jasa: int
+    due_pokok: int
+    denda_due: int
+    days_past_due: int
+    next_instalment: int | None = Field(description="Nomor angsuran berikutnya / next number")
+    instalments: list[InstalmentOut]
+
+
 class RepaymentList(BaseModel):
     loan_id: int
     repayments: list[RepaymentOut]
@@ -313,8 +347,7 @@ def _repayment(r: Any) -> dict[str, Any]:
 
 
 @router.get("/loan-products", response_model=list[ProductOut])
-def list_products(_p: CurrentPrincipal, session: SessionDep,
-                  date: Annotated[dt.date | None, Query()] = None) -> Any:
+def list_products(_p: CurrentPrincipal, session: SessionDep, date: QueryDate = None) -> Any:
     """Produk pinjaman yang berlaku pada tanggal itu / loan products in force on the date."""
     found = products_at(session, date or clock.today())
     return [{"code": code, "version": version, "rules": rules.model_dump(mode="json")}
@@ -427,9 +460,10 @@ def propose(loan_id: LoanId, body: NoteIn, writer: StaffWriter) -> Any:
     return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
 
 
-APPROVE_ERRORS = (UnknownLoan, InvalidLoanState, ApproverIsProposer, AlreadyDecided,
-                  PengawasNotNeeded, AboveBmpp, RelatedPartyCap, SavingsRequirementUnmet,
-                  CollateralRequired, WalletNotLinked, TenorOutsideProduct, RateOutsideProduct)
+APPROVE_ERRORS = (UnknownLoan, MemberNotActive, InvalidLoanState, ApproverIsProposer,
+                  AlreadyDecided, PengawasNotNeeded, AboveBmpp, RelatedPartyCap,
+                  SavingsRequirementUnmet, CollateralRequired, WalletNotLinked,
+                  TenorOutsideProduct, RateOutsideProduct)
 
 
 @router.post("/loans/{loan_id}/approve", response_model=ApprovalOut,
@@ -566,7 +600,8 @@ def accept(loan_id: LoanId, body: AcceptanceIn, writer: MemberWriter, request: R
 
 @router.post("/loans/{loan_id}/disbursement", status_code=201, response_model=DisbursementOut,
              responses=error_responses(UnknownLoan, InvalidLoanState, LoanNotAcceptedOnChain,
-                                       PeriodClosed, *POSTING_DATE_ERRORS))
+                                       OfferExpired, MemberNotActive, PeriodClosed,
+                                       *POSTING_DATE_ERRORS))
 def disburse(loan_id: LoanId, body: DisbursementIn, writer: StaffWriter) -> Any:
     """Pencairan, hanya setelah penerimaan anggota tercatat di rantai."""
     def act(session: Any) -> tuple[int, Any, int]:
@@ -582,7 +617,7 @@ def disburse(loan_id: LoanId, body: DisbursementIn, writer: StaffWriter) -> Any:
 @router.post("/loans/{loan_id}/repayments", status_code=201, response_model=RepaidOut,
              responses=error_responses(UnknownLoan, InvalidLoanState, LoanClosed, Overpayment,
                                        InsufficientBalance, InvalidAmount, InvalidInput,
-                                       PeriodClosed, *POSTING_DATE_ERRORS))
+                                       MemberNotActive, PeriodClosed, *POSTING_DATE_ERRORS))
 def repay(loan_id: LoanId, body: RepaymentIn, writer: StaffWriter) -> Any:
     """Angsuran di teller (kas) atau dari simpanan sukarela atas perintah anggota."""
     def act(session: Any) -> tuple[int, Any, int]:
@@ -607,3 +642,24 @@ def list_repayments(loan_id: LoanId, principal: CurrentPrincipal, session: Sessi
     loan = _readable(session, principal, loan_id)
     return {"loan_id": loan.id,
             "repayments": [_repayment(r) for r in service.repayments(session, loan.id)]}
+
+
+@router.get("/loans/{loan_id}/schedule", response_model=ScheduleOut,
+            responses=error_responses(UnknownLoan))
+def schedule(loan_id: LoanId, principal: CurrentPrincipal, session: SessionDep,
+             date: QueryDate = None) -> Any:
+    """Jadwal angsuran dengan yang sudah dibayar, yang jatuh tempo dan denda, per tanggal
+    (default hari ini); sebelum disetujui: jadwal bila dicairkan pada hari pengajuan."""
+    loan = _readable(session, principal, loan_id)
+    day = date or clock.today()
+    pos = service.position_of(session, loan, day)
+    return {"loan_id": loan.id, "as_of": day.isoformat(),
+            "outstanding": pos.outstanding_pokok,
+            "outstanding_text": format_rupiah(pos.outstanding_pokok),
+            "due_jasa": pos.due_jasa, "due_pokok": pos.due_pokok, "denda_due": pos.denda_due,
+            "days_past_due": pos.days_past_due,
+            "next_instalment": pos.next_instalment.number if pos.next_instalment else None,
+            "instalments": [{"number": i.number, "due_date": i.due_date.isoformat(),
+                             "pokok": i.pokok, "jasa": i.jasa, "total": i.pokok + i.jasa,
+                             "paid_pokok": i.paid_pokok, "paid_jasa": i.paid_jasa,
+                             "state": i.state.value} for i in pos.instalments]}

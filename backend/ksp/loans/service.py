@@ -43,6 +43,7 @@ from ksp.loans.errors import (
     LoanClosed,
     LoanNotAcceptedOnChain,
     NotTheBorrower,
+    OfferExpired,
     Overpayment,
     PengawasNotNeeded,
     RateOutsideProduct,
@@ -375,8 +376,13 @@ def approve(session: Session, loan_id: int, *, actor: str, role: Role, on: dt.da
 
 
 def _check_limits(session: Session, loan: Loan, on: dt.date) -> None:
+    # The log head first: approvals wait for each other here, so two loans cannot both pass
+    # a limit that only one of them fits.
+    log.lock_head(session)
     product = product_of(session, loan)
     member = members.get_member(session, loan.member_number)
+    if member.status is not MemberStatus.ANGGOTA:
+        raise MemberNotActive(number=member.number, status=member.status.value)
     if member.wallet_address is None:
         raise WalletNotLinked(number=member.number)
     _check_terms(product, rate_bps=loan.rate_bps, tenor_months=loan.tenor_months)
@@ -542,7 +548,13 @@ def disburse(session: Session, loan_id: int, *, on: dt.date, to_sukarela: bool,
     _require(loan, "cairkan", LoanStatus.DITERIMA)
     if not accepted_on_chain(session, loan.id):
         raise LoanNotAcceptedOnChain(loan_id=loan.id)
+    assert loan.first_due_date is not None
+    if on >= loan.first_due_date:  # the signed schedule assumed a payout before it
+        raise OfferExpired(loan_id=loan.id, first_due=loan.first_due_date.isoformat(),
+                           date=on.isoformat())
     member = members.get_member(session, loan.member_number, lock=True)
+    if member.status is not MemberStatus.ANGGOTA:  # left after approving: cancel the offer
+        raise MemberNotActive(number=member.number, status=member.status.value)
     entry = postings.post(session, postings.LoanDisbursement(
         member.number, loan.id, loan.principal, loan.admin_fee, via_sukarela=to_sukarela),
         on=on, reason=reason)
