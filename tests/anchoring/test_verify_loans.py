@@ -100,8 +100,8 @@ def test_a_tampered_repayment_amount_in_the_export_fails_naming_the_loan(exporte
     [finding] = [f for f in result.findings if f.code == "loan_repayment_mismatch"]
     assert finding.seq == seq
     assert finding.message_id.startswith(f"pinjaman {loan_id}: angsuran seq {seq}")
-    assert f"Rp {paid[seq]}" in finding.message_en
-    assert f"loan {loan_id} Rp {paid[seq] - 700_000} in the log" in finding.message_en
+    assert "is Rp 916.800 on chain" in finding.message_en
+    assert f"loan {loan_id} Rp 216.800 in the log" in finding.message_en
 
 
 def test_a_repayment_on_chain_at_a_seq_that_is_no_repayment_is_found(exported):

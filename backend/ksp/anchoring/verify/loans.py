@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ksp.anchoring.verify.result import MAX_FINDINGS, AuditResult, Finding
+from ksp.core.money import format_rupiah
 
 if TYPE_CHECKING:
     from web3 import Web3
@@ -83,19 +84,21 @@ def check_repayments(result: AuditResult, logged: Mapping[int, LoggedRepayment],
                 f"loan {event.loan_id}: repayment seq {event.seq} on chain (block "
                 f"{event.block}) is beyond the export ({exported} entries)"))
         elif entry is None:
+            chain_paid = format_rupiah(event.amount)
             _finding(result, Finding(
                 "loan_repayment_not_in_log", event.seq, 0,
-                f"pinjaman {event.loan_id}: rantai mencatat angsuran Rp {event.amount} dengan "
-                f"seq {event.seq}, tetapi entri seq {event.seq} di log bukan angsuran",
-                f"loan {event.loan_id}: the chain records a repayment of Rp {event.amount} "
-                f"at seq {event.seq}, but log entry seq {event.seq} is no repayment"))
+                f"pinjaman {event.loan_id}: rantai mencatat angsuran {chain_paid} dengan seq "
+                f"{event.seq}, tetapi entri seq {event.seq} di log bukan angsuran",
+                f"loan {event.loan_id}: the chain records a repayment of {chain_paid} at seq "
+                f"{event.seq}, but log entry seq {event.seq} is no repayment"))
         elif (entry.loan_id, entry.amount) != (event.loan_id, event.amount):
+            chain_paid, logged_paid = format_rupiah(event.amount), format_rupiah(entry.amount)
             _finding(result, Finding(
                 "loan_repayment_mismatch", event.seq, entry.line,
-                f"pinjaman {event.loan_id}: angsuran seq {event.seq} di rantai Rp "
-                f"{event.amount}, di log pinjaman {entry.loan_id} Rp {entry.amount}",
-                f"loan {event.loan_id}: repayment seq {event.seq} is Rp {event.amount} on "
-                f"chain, but loan {entry.loan_id} Rp {entry.amount} in the log"))
+                f"pinjaman {event.loan_id}: angsuran seq {event.seq} di rantai {chain_paid}, "
+                f"di log pinjaman {entry.loan_id} {logged_paid}",
+                f"loan {event.loan_id}: repayment seq {event.seq} is {chain_paid} on chain, "
+                f"but loan {entry.loan_id} {logged_paid} in the log"))
     pending = sorted(seq for seq in logged if seq not in seen)
     if pending:
         named = ", ".join(f"{seq} (pinjaman {logged[seq].loan_id})"
