@@ -42,13 +42,13 @@ from ksp.ledger import log
 from ksp.loans import portfolio
 from ksp.loans.denda import daily_denda
 from ksp.loans.models import Loan, LoanDendaAccrual, LoanStatus
+from ksp.loans.portfolio import OPEN_STATUSES
 from ksp.loans.portfolio_errors import CloseDateInFuture
 from ksp.loans.position import InstalmentState, Position
 from ksp.loans.quality import Kolektibilitas, classify
 from ksp.loans.reminders import queue_reminders
 from ksp.loans.standing import LoanBook, books_of, denda_accrued
 
-OPEN_STATUSES = (LoanStatus.AKTIF, LoanStatus.MACET)
 CHAIN_DEFAULTED = 4  # ILoanAgreements.LoanStatus.Defaulted
 
 
