@@ -160,7 +160,9 @@ def test_pengawas_writes_nothing_on_loans_but_the_boards_approvals(world):
                        (f"/api/v1/loans/{loan}/repayments", {"amount": 1000}),
                        ("/api/v1/loans/close", {}),
                        (f"/api/v1/loans/{loan}/write-off", {}),
-                       (f"/api/v1/loans/{loan}/recoveries", {"amount": 1000})):
+                       (f"/api/v1/loans/{loan}/recoveries", {"amount": 1000}),
+                       (f"/api/v1/loans/{loan}/restructuring", {"tenor_months": 12}),
+                       (f"/api/v1/loans/{loan}/take-over", {})):
         _forbidden(client.post(path, body, pengawas))
     reply = client.http.put("/api/v1/loan-products/umum", json={
         "effective_date": "2026-01-01", "rules": {}}, headers=client.headers(pengawas))

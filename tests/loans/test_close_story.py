@@ -24,10 +24,10 @@ from ksp.ledger.models import JournalEntry, LogEntry
 from ksp.ledger.reports import member_balances, trial_balance
 from ksp.loans import writeoff
 from ksp.loans.close import close_day
+from ksp.loans.errors import ApproverIsProposer
 from ksp.loans.models import Loan, LoanDecision, LoanDendaAccrual, LoanStatus
 from ksp.loans.portfolio import allowance_balance, portfolio_on
 from ksp.loans.portfolio_errors import (
-    ApproverIsProposer,
     RecoveryTooLarge,
     WriteOffAlreadyApproved,
     WriteOffApproverRole,

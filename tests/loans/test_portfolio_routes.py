@@ -89,7 +89,24 @@ def test_the_proposer_cannot_approve_and_unknown_loans_are_404(world):
     assert client.post(path, {}, pengurus).status_code == 201
     before = counts(client)
     own = client.post(f"{path}/approvals", {}, pengurus)
-    assert (own.status_code, own.json()["code"]) == (403, "approver_is_proposer")
+    assert (own.status_code, own.json()["code"]) == (409, "approver_is_proposer")
     assert counts(client) == before
     missing = client.post("/api/v1/loans/999/write-off", {}, pengurus)
     assert (missing.status_code, missing.json()["code"]) == (404, "unknown_loan")
+
+
+def test_restructuring_is_proposed_over_http_and_not_taken_over_before_it_is_signed(world):
+    """The approval and the signature are the loan service's (tests/loans/test_restructure.py
+    takes a signed one over)."""
+    client, loan_id = world
+    admin = client.staff(Role.ADMIN)
+    reply = client.post(f"/api/v1/loans/{loan_id}/restructuring", {"tenor_months": 24}, admin)
+    assert reply.status_code == 201, reply.text
+    body = reply.json()
+    assert (body["loan_id"], body["principal_text"], body["status_lama"], body["status_baru"]) \
+        == (loan_id, "Rp 10.000.000", "aktif", "diusulkan")
+    before = counts(client)
+    for target in (body["new_loan_id"], loan_id):
+        early = client.post(f"/api/v1/loans/{target}/take-over", {}, admin)
+        assert (early.status_code, early.json()["code"]) == (409, "invalid_loan_state")
+    assert counts(client) == before

@@ -1,15 +1,10 @@
-"""Errors of the daily close and the portfolio steps (write-off, recovery), each with a
-stable code and a message in Bahasa Indonesia and English."""
+"""Errors of the daily close and the portfolio steps (write-off, recovery, restructuring),
+each with a stable code and a message in Bahasa Indonesia and English. An unknown loan and
+an approval by the proposer are the loan service's errors (ksp.loans.errors)."""
 
 from __future__ import annotations
 
-from ksp.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-
-
-class UnknownLoan(NotFound):
-    code = "unknown_loan"
-    message_id = "Pinjaman {loan_id} tidak ditemukan."
-    message_en = "Loan {loan_id} not found."
+from ksp.core.errors import Conflict, Forbidden, InvalidInput
 
 
 class CloseDateInFuture(InvalidInput):
@@ -37,12 +32,6 @@ class NoWriteOffProposal(Conflict):
     message_en = "There is no write-off proposal for loan {loan_id}."
 
 
-class ApproverIsProposer(Forbidden):
-    code = "approver_is_proposer"
-    message_id = "Pengusul hapus buku ({actor}) tidak boleh ikut menyetujuinya."
-    message_en = "The one who proposed the write-off ({actor}) cannot approve it."
-
-
 class WriteOffApproverRole(Forbidden):
     code = "write_off_approver_role"
     message_id = "Hapus buku disetujui oleh satu pengurus dan satu pengawas; peran {role} tidak."
@@ -68,3 +57,11 @@ class RecoveryTooLarge(InvalidInput):
                   "banyak {remaining}.")
     message_en = ("The recovery of {amount} exceeds what remains written off on loan "
                   "{loan_id}: at most {remaining}.")
+
+
+class RestructureOutdated(Conflict):
+    code = "restructure_outdated"
+    message_id = ("Pinjaman {loan_id} berubah sejak restrukturisasi diusulkan: sisa pokok "
+                  "{outstanding}, pinjaman baru {principal}. Usulkan ulang.")
+    message_en = ("Loan {loan_id} changed since the restructuring was proposed: outstanding "
+                  "{outstanding}, the new loan {principal}. Propose it again.")

@@ -1,6 +1,7 @@
 """The loan portfolio over HTTP: the daily close (staff), the portfolio report, hapus buku
 (proposal by staff; approvals by a pengurus and a pengawas: the one write a pengawas makes
-here, as the law asks for both boards) and recoveries."""
+here, as the law asks for both boards), recoveries and restructuring (proposal and take-over
+by staff; the approval and the member's signature go the loan service's way)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,20 @@ from ksp.core import clock
 from ksp.core.money import MAX_AMOUNT, format_rupiah
 from ksp.ledger.dates import POSTING_DATE_ERRORS
 from ksp.ledger.errors import PeriodClosed
-from ksp.loans import portfolio, writeoff
+from ksp.loans import portfolio, restructure, writeoff
 from ksp.loans.close import close_day
-from ksp.loans.portfolio_errors import (
+from ksp.loans.errors import (
     ApproverIsProposer,
+    InvalidLoanState,
+    LoanNotAcceptedOnChain,
+    UnknownLoan,
+)
+from ksp.loans.portfolio_errors import (
     CloseDateInFuture,
     NotWrittenOff,
     NoWriteOffProposal,
     RecoveryTooLarge,
-    UnknownLoan,
+    RestructureOutdated,
     WriteOffAlreadyApproved,
     WriteOffAlreadyProposed,
     WriteOffApproverRole,
@@ -214,3 +220,57 @@ def record_recovery(loan_id: LoanId, body: RecoveryIn, writer: StaffWriter) -> A
                      "sisa": r.remaining, "sisa_text": format_rupiah(r.remaining)}, r.seq
 
     return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
+
+
+class RestructureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tenor_months: int = Field(strict=True, ge=1, le=360, description="Jangka waktu baru")
+    rate_bps: int | None = Field(None, strict=True, ge=0, le=10_000,
+                                 description="Jasa per tahun (bps); default yang lama")
+    catatan: OptionalText = Field(None, max_length=500)
+
+
+class RestructuredOut(BaseModel):
+    loan_id: int = Field(description="Pinjaman lama / the old loan")
+    new_loan_id: int
+    seq: int
+    principal: int
+    principal_text: str
+    status_lama: str
+    status_baru: str
+
+
+def _restructured(r: restructure.Restructured) -> dict[str, Any]:
+    return {"loan_id": r.old.id, "new_loan_id": r.new.id, "seq": r.seq,
+            "principal": r.new.principal, "principal_text": format_rupiah(r.new.principal),
+            "status_lama": r.old.status.value, "status_baru": r.new.status.value}
+
+
+@router.post("/{loan_id}/restructuring", status_code=201, response_model=RestructuredOut,
+             responses=error_responses(UnknownLoan, InvalidLoanState))
+def propose_restructuring(loan_id: LoanId, body: RestructureIn, writer: StaffWriter) -> Any:
+    """Usulan restrukturisasi: pinjaman baru untuk sisa pokok, disetujui dan ditandatangani
+    lagi seperti pinjaman lain. Needs an Idempotency-Key."""
+    def act(session: Any) -> tuple[int, Any, int | None]:
+        r = restructure.propose_restructuring(
+            session, loan_id=loan_id, tenor_months=body.tenor_months, rate_bps=body.rate_bps,
+            actor=writer.principal.actor, role=writer.principal.role.value, on=clock.today(),
+            note=body.catatan)
+        return 201, _restructured(r), r.seq
+
+    return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
+
+
+@router.post("/{loan_id}/take-over", response_model=RestructuredOut,
+             responses=error_responses(UnknownLoan, InvalidLoanState, LoanNotAcceptedOnChain,
+                                       RestructureOutdated))
+def take_over(loan_id: LoanId, writer: StaffWriter) -> Any:
+    """Pinjaman restrukturisasi yang sudah ditandatangani menggantikan yang lama (tanpa uang
+    keluar). `loan_id` is the new loan. Needs an Idempotency-Key."""
+    def act(session: Any) -> tuple[int, Any, int | None]:
+        r = restructure.take_over(session, loan_id=loan_id, actor=writer.principal.actor,
+                                  role=writer.principal.role.value, on=clock.today())
+        return 200, _restructured(r), r.seq
+
+    return writer.run({"loan": loan_id}, act)

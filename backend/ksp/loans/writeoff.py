@@ -22,14 +22,13 @@ from ksp.core import clock
 from ksp.core.errors import InvalidInput
 from ksp.core.money import format_rupiah
 from ksp.ledger import log
+from ksp.loans.errors import ApproverIsProposer, UnknownLoan
 from ksp.loans.models import Loan, LoanDecision, LoanStatus
 from ksp.loans.portfolio import allowance_balance
 from ksp.loans.portfolio_errors import (
-    ApproverIsProposer,
     NotWrittenOff,
     NoWriteOffProposal,
     RecoveryTooLarge,
-    UnknownLoan,
     WriteOffAlreadyApproved,
     WriteOffAlreadyProposed,
     WriteOffApproverRole,
@@ -85,8 +84,10 @@ def _open_proposal(session: Session, loan: Loan) -> tuple[LoanDecision | None,
     return proposal, approvals
 
 
-def _decide(session: Session, loan: Loan, *, action: str, actor: str, role: str,
-            note: str | None, data: dict[str, object]) -> int:
+def decide(session: Session, loan: Loan, *, action: str, actor: str, role: str,
+           note: str | None, data: dict[str, object]) -> int:
+    """One step someone took on a loan: a log entry `pinjaman.<action>` naming them, and
+    its LoanDecision row. Returns the seq."""
     appended = log.append(session, f"pinjaman.{action}", {
         "loan_id": loan.id, "member": loan.member_number, "actor": actor, "role": role,
         **({"note": note} if note else {}), **data})
@@ -105,7 +106,7 @@ def propose_write_off(session: Session, *, loan_id: int, actor: str, role: str,
     if proposal is not None:
         raise WriteOffAlreadyProposed(loan_id=loan.id)
     outstanding = standing(session, loan, clock.today()).outstanding_pokok
-    seq = _decide(session, loan, action=PROPOSED, actor=actor, role=role, note=note,
+    seq = decide(session, loan, action=PROPOSED, actor=actor, role=role, note=note,
                   data={"outstanding": outstanding})
     return WriteOffStep(loan.id, seq, (), 0, 0, None)
 
@@ -126,7 +127,7 @@ def approve_write_off(session: Session, *, loan_id: int, actor: str, role: str,
     for given in approvals:
         if given.role == role or given.actor == actor:
             raise WriteOffAlreadyApproved(loan_id=loan.id, role=given.role, actor=given.actor)
-    seq = _decide(session, loan, action=APPROVED, actor=actor, role=role, note=note,
+    seq = decide(session, loan, action=APPROVED, actor=actor, role=role, note=note,
                   data={"proposal_seq": proposal.seq})
     roles = tuple(sorted({given.role for given in approvals} | {role}))
     if set(roles) != set(APPROVER_ROLES):
