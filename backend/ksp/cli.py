@@ -16,6 +16,7 @@ from ksp.anchoring.cli import anchor_app, audit_app, export_app
 from ksp.chain.runtime import ChainRuntime
 from ksp.core.errors import KspError
 from ksp.core.settings import get_settings
+from ksp.loans.cli import loans_app
 from ksp.notifications.cli import notify_app
 from ksp.payroll.cli import import_app
 from ksp.pengurus_cli import (
@@ -55,6 +56,7 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(demo_app, name="demo")
 app.add_typer(period_app, name="period")
 app.add_typer(import_app, name="import")
+app.add_typer(loans_app, name="loans")
 app.add_typer(notify_app, name="notify")
 console = Console()
 

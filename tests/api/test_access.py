@@ -138,10 +138,12 @@ def test_exited_member_cannot_sign_in(world):
     assert reply.status_code == 401 and reply.json()["code"] == "wallet_proof_invalid"
 
 
-def test_pengawas_writes_nothing_on_loans_but_the_related_party_approval(world):
-    """The one write a pengawas makes: approving a related-party loan (Permenkop 8/2023
-    Pasal 44(1)); on any other loan that approval is refused, and every other loan write is
-    403 (tests/loans/test_routes_refusals.py approves a related-party loan as pengawas)."""
+def test_pengawas_writes_nothing_on_loans_but_the_boards_approvals(world):
+    """The writes a pengawas makes on loans: approving a related-party loan (Permenkop 8/2023
+    Pasal 44(1)) and approving a write-off (hapus buku needs both boards); on any other loan
+    the loan approval is refused, and every other loan write is 403
+    (tests/loans/test_routes_refusals.py approves a related-party loan as pengawas,
+    tests/loans/test_portfolio_routes.py a write-off)."""
     client, admin, _wallets, (n, _m) = world
     pengawas = client.staff(Role.PENGAWAS)
     applied = client.post("/api/v1/loans", {"member": n, "principal": 1_000_000,
@@ -155,7 +157,12 @@ def test_pengawas_writes_nothing_on_loans_but_the_related_party_approval(world):
                        (f"/api/v1/loans/{loan}/refuse", {}),
                        (f"/api/v1/loans/{loan}/cancel", {}),
                        (f"/api/v1/loans/{loan}/disbursement", {}),
-                       (f"/api/v1/loans/{loan}/repayments", {"amount": 1000})):
+                       (f"/api/v1/loans/{loan}/repayments", {"amount": 1000}),
+                       ("/api/v1/loans/close", {}),
+                       (f"/api/v1/loans/{loan}/write-off", {}),
+                       (f"/api/v1/loans/{loan}/recoveries", {"amount": 1000}),
+                       (f"/api/v1/loans/{loan}/restructuring", {"tenor_months": 12}),
+                       (f"/api/v1/loans/{loan}/take-over", {})):
         _forbidden(client.post(path, body, pengawas))
     reply = client.http.put("/api/v1/loan-products/umum", json={
         "effective_date": "2026-01-01", "rules": {}}, headers=client.headers(pengawas))

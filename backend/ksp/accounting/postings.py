@@ -309,13 +309,20 @@ def _shu_member(event: ShuMemberSettlement) -> Posting:
         legs=(debit(payable, event.amount), credit(to, event.amount, event.member)))
 
 
+def log_data_of(event: Event) -> dict[str, Any]:
+    """What an event's log entry carries besides its lines: a loan event names its loan, so
+    an auditor can match the log's repayments with the chain's by loan and seq."""
+    loan_id = getattr(event, "loan_id", None)
+    return {"loan_id": loan_id} if loan_id is not None else {}
+
+
 def post(session: Session, event: Event, *, on: dt.date, reason: str | None = None
          ) -> JournalEntry:
     """Posts the event's entry, dated `on`, through the ledger in the caller's transaction
     (`reason`: why it is backdated, required by the date rules when `on` is past)."""
     posting = posting_for(event)
     return journal.post(session, entry_date=on, kind=posting.kind, memo=posting.memo,
-                        legs=posting.legs, reason=reason)
+                        legs=posting.legs, reason=reason, log_data=log_data_of(event))
 
 
 def post_many(session: Session, events: Sequence[Event], *, on: dt.date,
@@ -327,5 +334,6 @@ def post_many(session: Session, events: Sequence[Event], *, on: dt.date,
     entries = []
     for event, more in zip(events, extra, strict=True):
         posting = posting_for(event)
-        entries.append(batch.NewEntry(posting.kind, posting.memo, posting.legs, more))
+        entries.append(batch.NewEntry(posting.kind, posting.memo, posting.legs,
+                                      log_data_of(event) | more))
     return batch.post_many(session, entry_date=on, entries=entries, reason=reason)

@@ -134,14 +134,18 @@ def verify_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bar (default: when on a terminal)")] = None,
+    loans: Annotated[str | None, typer.Option(
+        "--loans", help="LoanAgreements address: also pair each loan's repayments on chain "
+                        "with the log's, by seq")] = None,
 ) -> None:
-    """Verify an exported log against the on-chain anchors. Exit 0 only if all holds;
-    1 on any mismatch; 2 if the audit cannot run. No database, no server."""
+    """Verify an exported log against the on-chain anchors (and, with --loans, the loans'
+    repayments on chain against the log's). Exit 0 only if all holds; 1 on any mismatch;
+    2 if the audit cannot run. No database, no server."""
     from ksp.anchoring.verify import report_lines, verify
 
     show = sys.stderr.isatty() if progress is None else progress
     result = verify(log, rpc, registry, from_block=from_block, expected_chain_id=chain_id,
-                    progress=show)
+                    progress=show, loans_address=loans)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False))
     else:

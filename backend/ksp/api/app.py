@@ -25,6 +25,7 @@ from ksp.core.crypto import PiiCipher
 from ksp.core.settings import Settings, get_settings
 from ksp.corrections.routes import router as corrections_router
 from ksp.ledger.routes import router as ledger_router
+from ksp.loans.portfolio_routes import router as loan_portfolio_router
 from ksp.loans.routes import router as loans_router
 from ksp.members.key_routes import router as key_replacement_router
 from ksp.members.link_routes import router as link_request_router
@@ -63,8 +64,9 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.include_router(receipts_router)
     app.include_router(key_replacement_router)
     app.include_router(link_request_router)
+    # The portfolio's before the loans' routes: /loans/portfolio is no /loans/{loan_id}.
     for router in (corrections_router, audit_router, staff_router, payroll_router,
-                   loans_router, shu_router, rat_router):
+                   loan_portfolio_router, loans_router, shu_router, rat_router):
         app.include_router(router)
     app.include_router(config_router(TOKEN_ID_BY_JENIS, signer_address))
     install_pages(app)  # last: the wallet page and /static never shadow an API route

@@ -388,6 +388,9 @@ def _check_limits(session: Session, loan: Loan, on: dt.date) -> None:
     _check_terms(product, rate_bps=loan.rate_bps, tenor_months=loan.tenor_months)
     outstanding = (piutang(session, member.number)
                    + _committed_principal(session, [member.number], loan.id))
+    # A restructured loan takes over the old one's pokok (ksp.loans.restructure): not twice.
+    replaced = loan.principal if loan.restructured_from is not None else 0
+    outstanding -= replaced
     if outstanding + loan.principal > product.bmpp:
         raise AboveBmpp(bmpp=format_rupiah(product.bmpp), outstanding=format_rupiah(outstanding),
                         principal=format_rupiah(loan.principal))
@@ -402,7 +405,7 @@ def _check_limits(session: Session, loan: Loan, on: dt.date) -> None:
     if loan.related_party:
         capital = own_capital(session, on)
         cap = capital * adart_at(session, on).related_party_cap_bps // BPS
-        related = related_party_outstanding(session, exclude=loan.id)
+        related = related_party_outstanding(session, exclude=loan.id) - replaced
         if related + loan.principal > cap:
             raise RelatedPartyCap(cap=format_rupiah(cap), capital=format_rupiah(capital),
                                   outstanding=format_rupiah(related),
@@ -546,6 +549,8 @@ def disburse(session: Session, loan_id: int, *, on: dt.date, to_sukarela: bool,
     income; only once the member's acceptance is on chain."""
     loan = get_loan(session, loan_id, lock=True)
     _require(loan, "cairkan", LoanStatus.DITERIMA)
+    if loan.restructured_from is not None:  # taken over, never paid out (loans.restructure)
+        raise InvalidLoanState(loan_id=loan.id, status=loan.status.value, action="cairkan")
     if not accepted_on_chain(session, loan.id):
         raise LoanNotAcceptedOnChain(loan_id=loan.id)
     assert loan.first_due_date is not None

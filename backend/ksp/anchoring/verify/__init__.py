@@ -10,7 +10,9 @@ ksp.core.db). It
 2. reads the export line by line and checks each entry in itself (`lines`);
 3. builds the tree from the recomputed leaves (merkle.MerkleLog) and checks each
    anchor's root at its size, a consistency proof between successive anchors, and that
-   `latest()` is the last event; then names the earliest evidence (`report`).
+   `latest()` is the last event; then names the earliest evidence (`report`);
+4. given the LoanAgreements address, pairs the loans' repayments on chain with those in
+   the log by seq (`loans`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ksp.anchoring.verify.chain import (
     unreachable,
 )
 from ksp.anchoring.verify.lines import Scan, is_canonical, parse_payload
+from ksp.anchoring.verify.loans import check_repayments
 from ksp.anchoring.verify.report import check_anchors, headline, locate, report_lines
 from ksp.anchoring.verify.result import (
     EXIT_ERROR,
@@ -57,6 +60,7 @@ def verify(
     from_block: int = 0,
     expected_chain_id: int | None = None,
     progress: bool = False,
+    loans_address: str | None = None,
 ) -> AuditResult:
     """Verifies an exported log against the registry's anchors (see module doc)."""
     from ksp.chain.client import make_web3
@@ -71,7 +75,7 @@ def verify(
     try:
         w3 = make_web3(rpc_url, timeout=30)
         chain = read_chain(w3, registry_address, from_block,
-                           expected_chain_id=expected_chain_id)
+                           expected_chain_id=expected_chain_id, loans_address=loans_address)
     except AuditSetupError as exc:
         result.fail(exc.code, exc.message_id, exc.message_en)
     except Exception as exc:
@@ -102,16 +106,20 @@ def verify_against(
     result = result or AuditResult()
     with path.open("rb") as source:
         if progress:
-            tree = _build_with_progress(source, path, result)
+            tree, scan = _build_with_progress(source, path, result)
         else:
-            tree = merkle.MerkleLog.from_leaf_hashes(Scan(result, None).leaves(source))
+            scan = Scan(result, None)
+            tree = merkle.MerkleLog.from_leaf_hashes(scan.leaves(source))
     check_anchors(result, tree, chain, from_block)
+    if chain.repayments is not None:
+        check_repayments(result, scan.repayments, chain.repayments, exported=result.entries)
     locate(result)
     headline(result)
     return result
 
 
-def _build_with_progress(source: Any, path: Path, result: AuditResult) -> merkle.MerkleLog:
+def _build_with_progress(source: Any, path: Path, result: AuditResult
+                         ) -> tuple[merkle.MerkleLog, Scan]:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -126,4 +134,4 @@ def _build_with_progress(source: Any, path: Path, result: AuditResult) -> merkle
                   transient=True) as bar:
         task = bar.add_task("scan", total=os.path.getsize(path))
         scan = Scan(result, lambda n: bar.advance(task, n))
-        return merkle.MerkleLog.from_leaf_hashes(scan.leaves(source))
+        return merkle.MerkleLog.from_leaf_hashes(scan.leaves(source)), scan

@@ -7,10 +7,11 @@ contract there is not an AnchorRegistry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ksp.anchoring import merkle
+from ksp.anchoring.verify.loans import ChainRepayment, read_repayments
 from ksp.chain import anchor_registry as registry
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class ChainView:
     block: int
     events: list[registry.AnchorEvent]
     latest: registry.LatestAnchor
+    # LoanAgreements' RepaymentRecorded events, when its address was given (None: not read).
+    repayments: list[ChainRepayment] | None = field(default=None)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -99,8 +102,10 @@ def check_registry(w3: Web3, address: str, *, expected_chain_id: int | None = No
 
 
 def read_chain(w3: Web3, address: str, from_block: int = 0, *,
-               expected_chain_id: int | None = None) -> ChainView:
-    """The registry's events and `latest()` at one block (AuditSetupError if it cannot)."""
+               expected_chain_id: int | None = None,
+               loans_address: str | None = None) -> ChainView:
+    """The registry's events and `latest()` at one block, and the loans' repayments when
+    `loans_address` (LoanAgreements) is given (AuditSetupError if it cannot)."""
     from web3.exceptions import Web3Exception
 
     check_registry(w3, address, expected_chain_id=expected_chain_id)
@@ -113,7 +118,9 @@ def read_chain(w3: Web3, address: str, from_block: int = 0, *,
         raise not_a_registry(address, f"latest() gagal: {_first_line(exc)}",
                              f"latest() failed: {_first_line(exc)}") from exc
     events = registry.read_anchors(w3, address, from_block, head)
-    return ChainView(head, events, latest)
+    repayments = (read_repayments(w3, loans_address, from_block, head)
+                  if loans_address is not None else None)
+    return ChainView(head, events, latest, repayments)
 
 
 def check_proof(proof: dict[str, Any], w3: Web3, registry_address: str,

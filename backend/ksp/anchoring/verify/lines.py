@@ -15,6 +15,7 @@ from typing import Any
 import rfc8785
 
 from ksp.anchoring import merkle
+from ksp.anchoring.verify.loans import REPAYMENT_KIND, LoggedRepayment, logged_repayment
 from ksp.anchoring.verify.result import MAX_FINDINGS, AuditResult, Finding
 from ksp.anchoring.verify.shu import ShuCheck
 
@@ -90,6 +91,7 @@ class Scan:
         self.expected = 1  # the seq the next entry must have
         self.prev_seq: int | None = None
         self.shu = ShuCheck()  # the SHU lines, checked together at the end
+        self.repayments: dict[int, LoggedRepayment] = {}  # loan repayments by seq
 
     def add(self, code: str, seq: int, line: int, message_id: str, message_en: str) -> None:
         self.result.findings_total += 1
@@ -175,6 +177,8 @@ class Scan:
                      f"line (seq {seq}, kind {kind})")
         elif kind == RESET_KIND:
             self.result.resets.append((seq, str(value.get("at"))))
+        elif kind == REPAYMENT_KIND:
+            self.repayments[seq] = logged_repayment(value, seq, number)
         else:
             self.shu.see(seq, number, kind, value)
         return leaf
