@@ -3,23 +3,22 @@ first instalment paid 45 days late with the denda the product's rule accrues (0,
 what is overdue after 3 grace days; allocation denda → jasa → pokok), the third from sukarela
 on the member's instruction, then the rest prepaid with an overpayment kept as sukarela.
 
-The daily close is another part of the system: here the test accrues the denda rows day by
-day from the loan's position, as the close does (`denda.daily_denda` of `overdue_amount`).
-No chain runs: the ACCEPT_LOAN row is marked INCLUDED for the worker (tests/loans/world.py)."""
+The daily close accrues the denda (`ksp.loans.close.close_day`, run through 31 March). No
+chain runs: the ACCEPT_LOAN row is marked INCLUDED for the worker (tests/loans/world.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from ksp.chain.outbox import OutboxKind
 from ksp.core import clock
 from ksp.core.db import transaction
 from ksp.ledger import chart
 from ksp.ledger.reports import member_balances, trial_balance
-from ksp.loans import service
-from ksp.loans.denda import daily_denda
+from ksp.loans.close import close_day
 from ksp.loans.models import LoanDendaAccrual
 from tests.loans.world import make_world
 
@@ -30,23 +29,14 @@ def world(settings, monkeypatch):
     clock.freeze(None)
 
 
-def _accrue(world, loan_id, first, last):
-    """What the daily close accrues for each day from `first` through `last`."""
-    total = 0
+def _close_through(world, loan_id, last):
+    """Runs the daily close through `last` (every missed day, in order) and returns the
+    denda it accrued on the loan."""
+    world.at(last.isoformat())
     with transaction(world.client.app.state.sessionmaker) as session:
-        loan = service.get_loan(session, loan_id)
-        rule = service.product_of(session, loan).denda.rule()
-        day = first
-        while day <= last:
-            pos = service.position_of(session, loan, day)
-            amount = daily_denda(rule, pos.overdue_amount, pos.outstanding_pokok,
-                                 pos.days_past_due)
-            if amount:
-                session.add(LoanDendaAccrual(loan_id=loan_id, accrued_on=day, amount=amount))
-                session.flush()
-                total += amount
-            day += dt.timedelta(days=1)
-    return total
+        close_day(session, last)
+        return sum(session.scalars(select(LoanDendaAccrual.amount)
+                                   .where(LoanDendaAccrual.loan_id == loan_id)))
 
 
 def test_late_instalment_denda_sukarela_and_overpayment_kept(world):
@@ -69,18 +59,19 @@ def test_late_instalment_denda_sukarela_and_overpayment_kept(world):
     assert sukarela["sukarela"] == 500_000 + 9_900_000
 
     # Instalment 1 (Rp 983.333, due 15 Feb) is not paid; instalment 2 falls due on 15 March.
-    # 16–18 Feb: grace. 19 Feb – 14 Mar: 24 days × Rp 983 (983.333 × 0,1% rounded) = 23.592.
-    # 15–31 Mar: both instalments, 17 days × Rp 1.967 (1.966.666 × 0,1%) = 33.439.
-    assert _accrue(world, loan, dt.date(2026, 2, 16), dt.date(2026, 3, 31)) == 57_031
+    # 16–18 Feb: grace. 19 Feb – 15 Mar: 25 days × Rp 983 (983.333 × 0,1% rounded) = 24.575
+    # (on 15 March instalment 2 is due, not yet late). 16–31 Mar: both instalments, 16 days ×
+    # Rp 1.967 (1.966.666 × 0,1%) = 31.472. Together Rp 56.047.
+    assert _close_through(world, loan, dt.date(2026, 3, 31)) == 56_047
     world.at("2026-04-01")  # 45 days after 15 February
     owed = world.ok(world.get(f"/api/v1/loans/{loan}/schedule", f"anggota:{n}"))
     assert (owed["denda_due"], owed["due_jasa"], owed["due_pokok"], owed["days_past_due"],
-            owed["next_instalment"]) == (57_031, 300_000, 1_666_666, 45, 1)
+            owed["next_instalment"]) == (56_047, 300_000, 1_666_666, 45, 1)
     assert [i["state"] for i in owed["instalments"][:3]] == [
         "terlambat", "terlambat", "belum jatuh tempo"]
     late = world.ok(world.post(f"/api/v1/loans/{loan}/repayments",
-                               {"amount": 57_031 + 2 * 983_333}, "petugas"), 201)
-    assert (late["denda"], late["jasa"], late["pokok"]) == (57_031, 300_000, 1_666_666)
+                               {"amount": 56_047 + 2 * 983_333}, "petugas"), 201)
+    assert (late["denda"], late["jasa"], late["pokok"]) == (56_047, 300_000, 1_666_666)
 
     world.at("2026-04-15")
     from_savings = world.ok(world.post(f"/api/v1/loans/{loan}/repayments",
@@ -102,7 +93,7 @@ def test_late_instalment_denda_sukarela_and_overpayment_kept(world):
     with world.client.app.state.sessionmaker() as session:
         rows = {r.code: r for r in trial_balance(session, through=dt.date(2026, 5, 15))}
         assert sum(r.debit for r in rows.values()) == sum(r.credit for r in rows.values())
-        assert rows[chart.PENDAPATAN_DENDA].balance == 57_031
+        assert rows[chart.PENDAPATAN_DENDA].balance == 56_047
         assert rows[chart.PENDAPATAN_JASA_PINJAMAN].balance == 4 * 150_000
         assert member_balances(session, member=n).get(chart.PIUTANG_PINJAMAN, 0) == 0
     balances = world.ok(world.get(f"/api/v1/members/{n}/savings", "petugas"))["balances"]
