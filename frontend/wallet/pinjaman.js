@@ -146,19 +146,25 @@ function facts(rows) {
     [h('dt', null, k), h('dd', id ? { id } : null, v)]));
 }
 
+// Three columns so that it fits a 360 px phone: number, due date (and, once disbursed, the
+// state), the instalment with its pokok and jasa under it.
 function scheduleTable(S, rows, paid) {
   const t = (key, vars) => translate(S.lang, key, vars);
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'schedule' },
+  const state = (r) => {
+    const part = r.paid_pokok + r.paid_jasa;
+    const text = named(S, 'st_', r.state.replace(/ /g, '_'));
+    return h('span', { class: 'state state-' + r.state.replace(/ /g, '-') },
+      part > 0 && r.state !== 'lunas' ? `${text} · ${rupiah(part)}` : text);
+  };
+  return h('table', { class: 'schedule' },
     h('thead', null, h('tr', null, h('th', null, t('loanNo')), h('th', null, t('loanDue')),
-      h('th', { class: 'num' }, t('loanPokok')), h('th', { class: 'num' }, t('loanJasa')),
-      paid ? h('th', null, t('loanState')) : h('th', { class: 'num' }, t('loanTotal')))),
+      h('th', { class: 'num' }, t('loanTotal')))),
     h('tbody', null, ...rows.map((r) => h('tr', { 'data-n': String(r.number) },
-      h('td', null, String(r.number)), h('td', null, ddmmyyyy(r.due_date)),
-      h('td', { class: 'num' }, rupiah(r.pokok)), h('td', { class: 'num' }, rupiah(r.jasa)),
-      paid ? h('td', { class: 'state-' + r.state.replace(/ /g, '-') },
-        `${named(S, 'st_', r.state.replace(/ /g, '_'))}${r.paid_pokok + r.paid_jasa > 0
-          && r.state !== 'lunas' ? ' · ' + rupiah(r.paid_pokok + r.paid_jasa) : ''}`)
-        : h('td', { class: 'num' }, rupiah(r.total)))))));
+      h('td', null, String(r.number)),
+      h('td', null, ddmmyyyy(r.due_date), paid ? state(r) : null),
+      h('td', { class: 'num' }, h('strong', null, rupiah(BigInt(r.pokok) + BigInt(r.jasa))),
+        h('span', { class: 'parts' }, `${t('loanPokok')} ${rupiah(r.pokok)}`),
+        h('span', { class: 'parts' }, `${t('loanJasa')} ${rupiah(r.jasa)}`))))));
 }
 
 function offer(S, loan, x) {
