@@ -8,12 +8,14 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ksp.chain.outbox import OutboxItem
 from ksp.core import clock
+from ksp.core.db import transaction
 from ksp.ledger.models import LogEntry
 from ksp.loans.models import Loan, LoanDecision, LoanRepayment
+from ksp.members.models import Member
 from tests.console.test_console import hidden
 from tests.loans.world import World, make_world
 from tests.support.client import PASSWORD
@@ -124,3 +126,41 @@ def test_a_repayment_at_the_teller_shows_the_allocation_before_it_posts(world: A
     receipt = world.client.http.get(reply.headers["location"]).text
     assert "Rp 916.800" in receipt and "Rp 9.233.200" in receipt
     assert counts(world)["loan_repayments"] == before["loan_repayments"] + 1
+
+
+def test_the_pengawas_approves_a_related_party_loan_in_the_console(world: Any) -> None:
+    """Own capital Rp 750.000 (pokok + wajib), so Rp 70.000 is under the 10% cap."""
+    with transaction(world.client.app.state.sessionmaker) as session:
+        session.execute(update(Member).where(Member.number == world.n)
+                        .values(related_party="pengurus"))
+    loan = world.apply(world.n, principal=70_000, tenor_months=1)
+    world.ok(world.post(f"/api/v1/loans/{loan}/propose", {}, "petugas"))
+    csrf = console(world, "pengawas")
+    page = world.client.http.get(f"/staff/pinjaman/{loan}").text
+    assert 'id="read-only"' in page and 'id="form-setujui"' in page
+    assert 'id="form-usulkan"' not in page and 'id="form-tolak"' not in page
+    reply = post(world, csrf, f"/staff/pinjaman/{loan}/setujui", "p-setuju")
+    assert reply.status_code == 303
+    assert status_of(world, loan) == "diusulkan"  # a pengurus must approve too
+    page = world.client.http.get(f"/staff/pinjaman/{loan}").text
+    assert 'id="form-setujui"' not in page  # approved once: no second button
+    csrf = console(world, "bendahara")
+    assert post(world, csrf, f"/staff/pinjaman/{loan}/setujui", "b-setuju").status_code == 303
+    assert status_of(world, loan) == "disetujui"
+    with world.client.app.state.sessionmaker() as session:
+        roles = [d.role for d in session.scalars(select(LoanDecision).where(
+            LoanDecision.loan_id == loan, LoanDecision.action == "setujui"))]
+    assert roles == ["pengawas", "pengurus"]
+
+
+def test_an_offer_not_yet_signed_is_cancelled_with_a_reason(world: Any) -> None:
+    loan = world.approved(world.n)
+    csrf = console(world, "petugas")
+    assert 'id="form-batalkan"' in world.client.http.get(f"/staff/pinjaman/{loan}").text
+    before = counts(world)
+    reply = post(world, csrf, f"/staff/pinjaman/{loan}/batalkan", "batal-1")
+    assert reply.status_code == 422 and "Catatan wajib diisi" in reply.text
+    assert counts(world) == before
+    reply = post(world, csrf, f"/staff/pinjaman/{loan}/batalkan", "batal-2",
+                 catatan="Anggota tidak jadi meminjam")
+    assert reply.status_code == 303 and status_of(world, loan) == "dibatalkan"
