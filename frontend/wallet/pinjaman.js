@@ -39,6 +39,8 @@ const TEXT = {
     Active: { key: 'cs_Active' }, Repaid: { key: 'cs_Repaid' },
     Defaulted: { key: 'cs_Defaulted' }, WrittenOff: { key: 'cs_WrittenOff' },
     Cancelled: { key: 'cs_Cancelled' } },
+  kol_: { dpk: { key: 'kol_dpk' }, kurang_lancar: { key: 'kol_kurang_lancar' },
+    diragukan: { key: 'kol_diragukan' }, macet: { key: 'kol_macet' } },
   method_: { flat: { key: 'method_flat' }, declining: { key: 'method_declining' },
     annuity: { key: 'method_annuity' } },
 };
@@ -248,6 +250,8 @@ function loanCard(S, loan, entryCheck) {
       next && [t('loanNext'), t('loanNextValue', { a: rupiah(next.total - next.paid_pokok - next.paid_jasa), d: ddmmyyyy(next.due_date) }), `loan-next-${loan.id}`],
       s.denda_due > 0 && [t('loanDenda'), rupiah(s.denda_due)],
       s.days_past_due > 0 && [t('loanLate'), t('loanLateValue', { n: s.days_past_due })],
+      s.kolektibilitas && s.kolektibilitas !== 'lancar'
+        && [t('loanKol'), named(S, 'kol_', s.kolektibilitas), `loan-kol-${loan.id}`],
     ]) : null,
     loan.status === 'disetujui' && x.terms ? offer(S, loan, x) : null,
     loan.status === 'diterima' ? h('p', { class: 'note wait', id: `loan-waiting-${loan.id}` }, t('loanWaitingChain')) : null,
