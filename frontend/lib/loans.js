@@ -85,8 +85,10 @@ const unixDay = (isoDate) => BigInt(Date.parse(`${isoDate}T00:00:00Z`) / 1000);
 // Everything the phone can check about one loan. Inputs: `signed` = GET /loans/{id}/terms
 // ({terms, terms_hash}), `ledger` = GET /loans/{id}/schedule (or null before disbursement),
 // `chain` = LoanAgreements.loan(id) as read by the phone (or null when unreachable), and
-// ethers. Returns {ok, differences: [{key, vars}]} where each key is an i18n text.
-export function checkLoan(signed, ledger, chain, E) {
+// ethers; optionally the repayments of both sides (GET /loans/{id}/repayments and the
+// RepaymentRecorded events), compared by seq. Returns {ok, differences: [{key, vars}]}
+// where each key is an i18n text.
+export function checkLoan(signed, ledger, chain, E, repayments = null) {
   const terms = signed.terms;
   const differences = [];
   const differ = (text) => differences.push(text);  // {key: an i18n text, vars}
@@ -127,6 +129,19 @@ export function checkLoan(signed, ledger, chain, E) {
     }
     if (String(chain.borrower).toLowerCase() !== String(terms.borrower).toLowerCase()) {
       differ({ key: 'ckChainField', vars: { f: 'borrower', a: terms.borrower, b: chain.borrower } });
+    }
+  }
+  if (repayments && chain) {
+    const onChain = new Map(repayments.chain.map((r) => [String(r.seq), BigInt(r.amount)]));
+    for (const r of repayments.ledger) {
+      const there = onChain.get(String(r.seq));
+      if (there !== undefined && there !== BigInt(r.amount)) {
+        differ({ key: 'ckRepayment', vars: { s: String(r.seq), a: String(r.amount), b: String(there) } });
+      }
+      onChain.delete(String(r.seq));
+    }
+    for (const [seq, amount] of onChain) {
+      differ({ key: 'ckRepaymentChainOnly', vars: { s: seq, b: String(amount) } });
     }
   }
   return { ok: differences.length === 0, hash: mine, differences, rows };

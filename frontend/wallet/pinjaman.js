@@ -133,7 +133,8 @@ export async function runCheck(S, draw, id) {
     const E = await loadEthers();
     const chain = x.chain && x.chain.state === 'ok' && x.chain.loan.status !== 'None'
       ? x.chain.loan : null;
-    const result = checkLoan(x.terms, x.schedule || null, chain, E);
+    const both = chain && x.repayments ? { ledger: x.repayments, chain: x.chain.repayments } : null;
+    const result = checkLoan(x.terms, x.schedule || null, chain, E, both);
     x.check = { state: result.ok ? 'ok' : 'bad', result, chainRead: Boolean(chain) };
   } catch (e) {
     x.check = { state: 'error', error: String(e && e.message || e) };

@@ -110,3 +110,32 @@ def test_a_changed_figure_is_reported_with_what_differs(phone: Any) -> None:
     forged = {"terms": terms | {"principal": 100_000_000}, "terms_hash": signed["terms_hash"]}
     differences = phone.evaluate(run, [forged, None])["differences"]
     assert differences[0]["key"] == "ckHashLedger"
+
+
+def test_repayments_are_compared_with_the_chain_by_seq(phone: Any) -> None:
+    schedule = [{"number": i.number, "due_date": i.due_date.isoformat(), "pokok": i.pokok,
+                 "jasa": i.jasa, "total": i.total, "outstanding_after": i.outstanding_after}
+                for i in build_schedule(10_000_000, 1800, 12, Method.ANNUITY,
+                                        dt.date(2026, 2, 14))]
+    terms = TERMS | {"schedule": schedule}
+    signed = {"terms": terms, "terms_hash": terms_hash(terms)}
+    chain = {"termsHash": signed["terms_hash"], "principal": 10_000_000, "rateBps": 1800,
+             "method": 2, "tenorMonths": 12, "firstDueDate": 1_771_027_200,  # 2026-02-14
+             "borrower": TERMS["borrower"]}
+    run = """([s, c, r]) => {
+      const x = window.loans.checkLoan(s, null, c, window.E, r);
+      return { ok: x.ok, differences: x.differences };
+    }"""
+    ledger = [{"seq": 41, "amount": 916_800}, {"seq": 57, "amount": 500_000}]
+    same = {"ledger": ledger, "chain": [{"seq": 41, "amount": 916_800}]}  # 57: not yet
+    assert phone.evaluate(run, [signed, chain, same]) == {"ok": True, "differences": []}
+    other = {"ledger": ledger, "chain": [{"seq": 41, "amount": 916_000},
+                                         {"seq": 60, "amount": 1}]}
+    assert phone.evaluate(run, [signed, chain, other])["differences"] == [
+        {"key": "ckRepayment", "vars": {"s": "41", "a": "916800", "b": "916000"}},
+        {"key": "ckRepaymentChainOnly", "vars": {"s": "60", "b": "1"}}]
+    # The attack of issue 11: the chain holds other key terms than those signed and shown.
+    forged = chain | {"principal": 100_000_000, "rateBps": 9999}
+    assert phone.evaluate(run, [signed, forged, None])["differences"] == [
+        {"key": "ckChainField", "vars": {"f": "principal", "a": "10000000", "b": "100000000"}},
+        {"key": "ckChainField", "vars": {"f": "rateBps", "a": "1800", "b": "9999"}}]
