@@ -1,8 +1,8 @@
 // The cooperative's API. Errors are thrown as {status, code, message, message_en}
 // (the server's bilingual error body) or {key} for a failure the page names itself.
 
-export async function api(method, path, body, token) {
-  const headers = { Accept: 'application/json' };
+export async function api(method, path, body, token, extra = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (body) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = 'Bearer ' + token;
   let reply;

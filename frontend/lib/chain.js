@@ -67,3 +67,47 @@ export async function readAnchor(config, block, treeSize, root) {
     return { state: 'down' };
   }
 }
+
+const LOAN_ABI = [
+  'function loan(uint64) view returns (tuple(address borrower, uint32 rateBps, uint8 method, '
+    + 'uint8 status, uint16 tenorMonths, uint128 principal, uint64 firstDueDate, '
+    + 'uint64 acceptedAt, uint128 repaid, uint32 repaymentCount, bytes32 termsHash, '
+    + 'uint128 writtenOff, uint128 recovered))',
+  'event RepaymentRecorded(uint64 indexed loanId, uint64 indexed seq, uint128 amount, uint128 totalRepaid)',
+];
+// LoanAgreements.LoanStatus, in order.
+export const LOAN_STATUSES = ['None', 'Registered', 'Active', 'Repaid', 'Defaulted',
+  'WrittenOff', 'Cancelled'];
+
+// Loan `loanId` as LoanAgreements stores it, and its RepaymentRecorded events (by seq),
+// read by the phone from the chain's own RPC.
+// Returns {state: 'ok', loan, repayments: [{seq, amount, totalRepaid, block}]} |
+//         {state: 'down'} | {state: 'nocontract'}.
+export async function readLoan(config, loanId) {
+  const E = await loadEthers().catch(() => null);
+  const address = config.contracts && config.contracts.LoanAgreements;
+  if (!E || config.chain_id == null || !config.rpc_url) return { state: 'down' };
+  if (!address) return { state: 'nocontract' };
+  const provider = new E.JsonRpcProvider(config.rpc_url, config.chain_id, { staticNetwork: true });
+  try {
+    const contract = new E.Contract(address, LOAN_ABI, provider);
+    const [stored, events] = await withTimeout(Promise.all([
+      contract.loan(BigInt(loanId)),
+      contract.queryFilter(contract.filters.RepaymentRecorded(BigInt(loanId)), 0, 'latest'),
+    ]), CHAIN_TIMEOUT_MS);
+    const loan = {
+      borrower: stored.borrower, rateBps: stored.rateBps, method: stored.method,
+      status: LOAN_STATUSES[Number(stored.status)] || String(stored.status),
+      tenorMonths: stored.tenorMonths, principal: stored.principal,
+      firstDueDate: stored.firstDueDate, acceptedAt: stored.acceptedAt, repaid: stored.repaid,
+      repaymentCount: stored.repaymentCount, termsHash: stored.termsHash,
+    };
+    const repayments = events.map((e) => ({ seq: e.args.seq, amount: e.args.amount,
+      totalRepaid: e.args.totalRepaid, block: e.blockNumber }));
+    return { state: 'ok', address, loan, repayments };
+  } catch {
+    return { state: 'down' };
+  } finally {
+    provider.destroy();
+  }
+}

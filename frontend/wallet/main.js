@@ -10,7 +10,7 @@ import {
   checkPasswords, createWallet, forgetStored, injectedSigner, openStored, parseSecret,
   saveEncrypted, storedKeystore,
 } from '../lib/keystore.js';
-import { addressElement, render, renderMessages, scrollToError } from './view.js';
+import { addressElement, entryCheck, render, renderMessages, scrollToError } from './view.js';
 
 // Chain reads and proofs are not needed to draw the sign-in screen: fetched on first use,
 // so a slow phone connection carries fewer files before the page answers.
@@ -47,7 +47,14 @@ let polling = null;
 let chainReads = 0;    // only the latest chain read may draw its result
 
 const $ = (id) => document.getElementById(id);
-const draw = () => { render(S); if (receiptUi) receiptUi.renderReceipt(S); };
+// The loans: wallet/pinjaman.js and lib/loans.js come after sign-in.
+let loansUi = null;
+const loansModule = () => import('./pinjaman.js').then((m) => { loansUi = m; return m; });
+function drawLoans() {
+  if (loansUi) loansUi.renderLoans(S, entryCheck);
+  else $('loans-intro').textContent = translate(S.lang, S.session ? 'loansLoading' : 'loansSignIn');
+}
+const draw = () => { render(S); if (receiptUi) receiptUi.renderReceipt(S); drawLoans(); };
 
 // --- feedback -------------------------------------------------------------------------
 function say(key, vars) { S.status = key ? { key, vars } : null; renderMessages(S); }
@@ -216,6 +223,7 @@ function signOut() {
   sessionStorage.removeItem(SESSION);
   S.session = null; S.data = null; S.chain = null; S.status = null; S.checks = {};
   chainReads += 1;
+  if (loansUi) loansUi.loansSignedOut();
   if (receiptUi) receiptUi.receiptSessionChanged(S, draw);
   draw();
 }
@@ -280,6 +288,7 @@ async function refresh({ quiet = false } = {}) {
     draw();
   }
   readChainThenShow(session, read, data, chainReady);  // not awaited: buttons stay usable
+  loansModule().then((m) => m.loadLoans(S, draw), () => {});
 }
 
 function chainPrepared() {
@@ -369,6 +378,24 @@ $('recheck').addEventListener('click', () => guarded(refresh, false));
 $('lines').addEventListener('click', (ev) => {
   const button = ev.target.closest('button[data-seq]');
   if (button) checkEntry(Number(button.dataset.seq));
+});
+// A loan's buttons: sign the offer, run the recompute check, check a repayment's entry.
+$('loans-list').addEventListener('click', (ev) => {
+  const accept = ev.target.closest('button[data-accept]');
+  const check = ev.target.closest('button[data-check-loan]');
+  const entry = ev.target.closest('button[data-seq]');
+  if (accept) {
+    guarded(async () => {
+      say('offerSigning');
+      await loansUi.acceptOffer(S, Number(accept.dataset.accept));
+      say('offerSent');
+      await loansUi.loadLoans(S, draw);
+    });
+  } else if (check) {
+    loansUi.runCheck(S, draw, Number(check.dataset.checkLoan));
+  } else if (entry) {
+    checkEntry(Number(entry.dataset.seq));
+  }
 });
 $('backup-done').addEventListener('click', () => { S.backup = null; draw(); });
 $('f-link').addEventListener('submit', onLink);

@@ -105,7 +105,7 @@ function checkText(S, c) {
 }
 
 // The "Periksa entri saya" button of a line and, once pressed, what it found.
-function entryCheck(S, seq) {
+export function entryCheck(S, seq) {
   const t = (key, vars) => translate(S.lang, key, vars);
   const c = S.checks[seq];
   const result = c ? h('span', { class: 'check-result ' + c.state, id: `check-${seq}`,

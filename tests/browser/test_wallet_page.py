@@ -142,7 +142,7 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
         context, page, crashes = open_page(browser, base)
         expect(page.locator("html")).to_have_attribute("lang", "id")
         expect(page.get_by_role("heading", name="Pinjaman")).to_be_visible()
-        expect(page.locator("#h-loans + p")).to_contain_text("Belum tersedia")
+        expect(page.locator("#loans-intro")).to_have_text("Masuk untuk melihat pinjaman Anda.")
 
         import_key(page, key_hex)
         expect(page.locator("#addr")).to_have_text(account.address)
@@ -188,7 +188,7 @@ def test_member_imports_key_signs_in_and_sees_savings_and_onchain_proof(
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.get_by_role("heading", name="My savings")).to_be_visible()
         expect(page.get_by_role("heading", name="Savings history")).to_be_visible()
-        expect(page.locator("#h-loans + p")).to_contain_text("Not available yet")
+        expect(page.locator("#loans-intro")).to_have_text("You have no loans.")
         expect(page.locator("#chain-sukarela")).to_have_text(
             "Token Rp 250.000 ✓" if mirrored
             else "Token Rp 0 · waiting for sync (Rp 250.000 behind)")

@@ -34,6 +34,7 @@ from ksp.api.types import (
 from ksp.auth.models import Role
 from ksp.auth.service import APPROVE, READ_ALL, WRITE, Principal
 from ksp.chain.runtime import ChainRuntime
+from ksp.coop.service import adart_at
 from ksp.core import clock
 from ksp.core.errors import Forbidden, InvalidInput
 from ksp.core.money import MAX_AMOUNT, format_rupiah
@@ -67,6 +68,7 @@ from ksp.loans.errors import (
 )
 from ksp.loans.models import Loan, LoanStatus
 from ksp.loans.products import CODE_PATTERN, LoanProduct, products_at, set_product
+from ksp.loans.quality import Kolektibilitas, classify
 from ksp.members.errors import MemberNotActive, UnknownMember
 from ksp.members.service import get_member
 from ksp.printing import pdfs
@@ -282,6 +284,8 @@ class ScheduleOut(BaseModel):
     due_pokok: int
     denda_due: int
     days_past_due: int
+    kolektibilitas: Kolektibilitas = Field(
+        description="Kolektibilitas per tanggal ini menurut hari keterlambatan dan AD/ART")
     next_instalment: int | None = Field(description="Nomor angsuran berikutnya / next number")
     instalments: list[InstalmentOut]
 
@@ -658,6 +662,8 @@ def schedule(loan_id: LoanId, principal: CurrentPrincipal, session: SessionDep,
             "outstanding_text": format_rupiah(pos.outstanding_pokok),
             "due_jasa": pos.due_jasa, "due_pokok": pos.due_pokok, "denda_due": pos.denda_due,
             "days_past_due": pos.days_past_due,
+            "kolektibilitas": classify(pos.days_past_due,
+                                       adart_at(session, day).loan_class_days).value,
             "next_instalment": pos.next_instalment.number if pos.next_instalment else None,
             "instalments": [{"number": i.number, "due_date": i.due_date.isoformat(),
                              "pokok": i.pokok, "jasa": i.jasa, "total": i.pokok + i.jasa,
