@@ -26,6 +26,7 @@ from ksp.console import (
     kunci,
     laporan,
     pinjaman,
+    portofolio,
     potong_gaji,
     rantai,
     staf,
@@ -424,6 +425,6 @@ def teller_save(request: Request, form: Form) -> Response:
 AREAS: tuple[APIRouter, ...] = (koreksi.router, wajib.router, laporan.router, kontak.router,
                                 struk.router, kunci.router, rantai.router, staf.router,
                                 audit.router, dompet.router, potong_gaji.router,
-                               pinjaman.router)
+                                pinjaman.router, portofolio.router)
 for area in AREAS:
     router.include_router(area)
