@@ -272,8 +272,10 @@ def add_item(session: Session, meeting_id: int, draft: ItemDraft) -> AgendaItem:
         threshold = (adart.rat_amendment_bps if draft.kind is ItemKind.ADART_AMENDMENT
                      else adart.rat_majority_bps)
         if (draft.figures is None) != (draft.kind is not ItemKind.SHU):
-            raise InvalidItem(reason_id="angka hanya untuk, dan wajib untuk, pembagian SHU",
-                              reason_en="figures belong to, and are required for, the SHU split")
+            raise InvalidItem(reason_id="angka hanya untuk, dan wajib untuk, pembagian SHU "
+                                        "(dari usulan SHU tahun buku)",
+                              reason_en="figures belong to, and are required for, the SHU "
+                                        "split (from the fiscal year's SHU proposal)")
         candidates = []
     if draft.figures is not None:
         problem = calc.figures_problem(draft.figures)

@@ -224,6 +224,11 @@ def figures_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
     if values["settlement"] not in {s.value for s in Settlement}:
         return ("penyelesaian harus sukarela, tunai atau wajib",
                 "the settlement must be sukarela, tunai or wajib")
+    pools = pools_of(values["shu"], values["split"], values["jasa_usaha_bps"])
+    if (values["amounts"], values["jasa_usaha"], values["jasa_modal"]) != (
+            pools.amounts, pools.jasa_usaha, pools.jasa_modal):
+        return ("jumlah per pool tidak sesuai SHU dan pembagiannya",
+                "the pool amounts do not follow from the SHU and the split")
     return None
 
 
