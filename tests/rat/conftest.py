@@ -22,6 +22,7 @@ from ksp.core.settings import Settings, get_settings
 from ksp.rat import service
 from ksp.rat.models import ItemKind, MeetingKind, Office
 from ksp.rat.signing import RatDomain, ballot_message, sign
+from ksp.shu import calc
 from tests.support.factories import join
 
 TODAY = dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC)
@@ -30,9 +31,13 @@ VOTING_START = dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC)  # 08.00 WIB
 HELD_AT = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)  # 09.00 WIB
 VOTING_END = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 DOMAIN = RatDomain(31337, Account.from_key("0x" + "42" * 32).address)
-SHU_FIGURES = {"shu_total": 120_000_000, "cadangan": 48_000_000, "jasa_anggota": 42_000_000,
-               "pengurus": 6_000_000, "karyawan": 6_000_000, "pendidikan": 6_000_000,
-               "sosial": 6_000_000, "pembangunan_daerah": 6_000_000}
+# The shape of an SHU proposal's figures (ksp.shu.calc.figures): Rp 120.000.000 split
+# 40/35/5/5/5/5/5, jasa usaha 70% of jasa anggota, credited to sukarela.
+SHU_FIGURES = calc.figures(
+    fiscal_year=2025, settlement=calc.Settlement.SUKARELA,
+    pools=calc.pools_of(120_000_000, {"cadangan": 4000, "jasa_anggota": 3500,
+                                      "pengurus": 500, "karyawan": 500, "pendidikan": 500,
+                                      "sosial": 500, "pembangunan_daerah": 500}, 7000))
 
 
 @dataclass

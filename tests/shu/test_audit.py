@@ -141,3 +141,19 @@ def test_an_input_changed_to_justify_a_share_fails_against_the_allocation(world)
     assert code == 1
     messages = [f["message_en"] for f in result["findings"] if f["code"] == "shu_line_mismatch"]
     assert any(f"member {b} for 2025" in m and "jasa_modal differ" in m for m in messages)
+
+
+def test_an_allocation_following_a_rejected_rat_result_fails_naming_the_year(world):
+    lines = world.lines()
+    index = next(i for i, line in enumerate(lines) if json.loads(line)["kind"] == "rat.hasil")
+
+    def rejected(data: dict[str, Any]) -> None:
+        data["decision"] = "ditolak"
+
+    lines[index] = _edit(lines[index], rejected)
+    code, result = world.verify(lines, "rejected.jsonl")
+
+    assert code == 1 and not result["ok"]
+    named = [f for f in result["findings"] if f["code"] == "shu_not_approved"]
+    assert named and "SHU allocation of 2025" in named[0]["message_en"]
+    assert "did not approve it (decision: ditolak)" in named[0]["message_en"]

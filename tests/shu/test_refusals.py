@@ -15,6 +15,7 @@ from ksp.core import clock
 from ksp.core.db import transaction
 from ksp.ledger import chart, journal
 from ksp.ledger.reports import member_balances
+from ksp.shu import calc
 from ksp.shu.models import ShuMemberLine
 from tests.shu.year import TODAY, build_year, rat_approves
 from tests.support.client import KspClient, new_wallet
@@ -110,7 +111,7 @@ def test_a_proposal_not_adding_up_to_100_percent_is_refused(client):
     assert error["details"] == {"total": 10_500}
 
 
-def test_an_approved_split_not_adding_up_to_100_percent_is_refused(client):
+def test_a_result_whose_figures_do_not_match_their_hash_is_refused(client):
     build_year(client)
     ketua = client.staff(Role.PENGURUS, "ketua")
     bendahara = client.staff(Role.PENGURUS, "bendahara")
@@ -118,9 +119,22 @@ def test_an_approved_split_not_adding_up_to_100_percent_is_refused(client):
     proposed = client.post("/api/v1/shu/2025/proposal", {}, ketua).json()
     figures = proposed["figures"]
     rat_approves(client, figures, proposed["figures_hash"],
-                 split={**figures["split"], "cadangan": 4500})
-    _refused(client, "/api/v1/shu/2025/distribution", {}, bendahara, 422,
-             "shu_split_not_whole")
+                 split={**figures["split"], "cadangan": 3500, "jasa_anggota": 4000})
+    error = _refused(client, "/api/v1/shu/2025/distribution", {}, bendahara, 409,
+                     "shu_approval_mismatch")
+    assert "do not match their hash" in error["message_en"]
+
+
+def test_a_rejected_shu_item_is_no_approval(client):
+    build_year(client)
+    ketua = client.staff(Role.PENGURUS, "ketua")
+    bendahara = client.staff(Role.PENGURUS, "bendahara")
+    client.post("/api/v1/shu/2025/close", {}, ketua)
+    proposed = client.post("/api/v1/shu/2025/proposal", {}, ketua).json()
+    rat_approves(client, proposed["figures"], proposed["figures_hash"])
+    # A later RAT result on the same year decides: a rejection withdraws the approval.
+    rat_approves(client, proposed["figures"], proposed["figures_hash"], decision="ditolak")
+    _refused(client, "/api/v1/shu/2025/distribution", {}, bendahara, 409, "shu_not_approved")
 
 
 def test_an_approval_for_another_pool_is_refused(client):
@@ -140,28 +154,28 @@ def test_an_approval_of_another_proposal_is_refused(client):
     bendahara = client.staff(Role.PENGURUS, "bendahara")
     client.post("/api/v1/shu/2025/close", {}, ketua)
     proposed = client.post("/api/v1/shu/2025/proposal", {}, ketua).json()
-    rat_approves(client, proposed["figures"], "0x" + "00" * 32)
+    other = {**proposed["figures"], "settlement": "tunai"}
+    rat_approves(client, other, calc.figures_hash(other))
     error = _refused(client, "/api/v1/shu/2025/distribution", {}, bendahara, 409,
                      "shu_approval_mismatch")
     assert "figures hash differs" in error["message_en"]
 
 
-def test_the_rat_may_change_the_percentages_and_the_distribution_follows_them(client):
+def test_the_settlement_the_rat_approved_is_the_one_posted(client):
     numbers = build_year(client)
     ketua = client.staff(Role.PENGURUS, "ketua")
     bendahara = client.staff(Role.PENGURUS, "bendahara")
     client.post("/api/v1/shu/2025/close", {}, ketua)
     proposed = client.post("/api/v1/shu/2025/proposal", {"settlement": "tunai"}, ketua).json()
-    split = {**proposed["figures"]["split"], "cadangan": 3500, "jasa_anggota": 4000}
-    rat_approves(client, proposed["figures"], proposed["figures_hash"], split=split)
+    rat_approves(client, proposed["figures"], proposed["figures_hash"])
     done = client.post("/api/v1/shu/2025/distribution", {}, bendahara)
     assert done.status_code == 201, done.text
-    assert done.json()["members_total"] == 500_000  # 40% of 1,250,000
+    assert done.json()["members_total"] == 437_500  # 35% of 1,250,000
     assert done.json()["settlement"] == "tunai"
     with client.app.state.sessionmaker() as session:
         owed = [member_balances(session, member=n).get(chart.UTANG_SHU_ANGGOTA, 0)
                 for n in numbers.values()]
-    assert sum(owed) == 500_000 and all(o > 0 for o in owed)
+    assert owed == [337_602, 23_214, 76_684]
 
 
 def test_a_member_shu_of_a_year_not_closed_is_refused(client):

@@ -89,22 +89,31 @@ def build_year(client: KspClient, *, provision: bool = True, wallet_a: Any = Non
     return numbers
 
 
-def rat_approves(client: KspClient, figures: dict[str, Any], content_hash: str,
-                 year: int = 2025, anchor: bool = True, **changes: Any) -> int:
-    """Stands for the RAT: its result for the SHU agenda item, as a log entry; with
-    `anchor`, also for the anchor job: a final anchor covering it."""
+def rat_approves(client: KspClient, figures: dict[str, Any], figures_hash: str,
+                 year: int = 2025, anchor: bool = True, decision: str = "diterima",
+                 **changes: Any) -> int:
+    """Stands for the RAT: its result for the SHU agenda item as `record_results` writes it
+    (the item's figures and the proposal hash they carry); with `anchor`, also for the
+    anchor job: a final anchor covering it. tests/shu/test_through_rat.py holds the real
+    meeting."""
     with transaction(client.app.state.sessionmaker) as session:
         seq = log.append(session, "rat.hasil", {
-            "item_kind": "shu", "decision": "disetujui", "fiscal_year": year,
-            "figures": {**figures, **changes}, "content_hash": content_hash}).seq
+            "meeting": 1, "position": 0, "kind": "shu", "content_hash": "0x" + "c" * 64,
+            "decision": decision, "fiscal_year": year, "figures": {**figures, **changes},
+            "figures_hash": figures_hash}).seq
         if anchor:
-            size, root = log.current_root(session)
-            count = session.scalar(select(func.count()).select_from(AnchorRecord)) or 0
-            session.add(AnchorRecord(tree_size=size, root=root, chain_id=31337,
-                                     registry_address="0x" + "5" * 40, anchor_index=count,
-                                     tx_hash="0x" + "a" * 64, block_number=1,
-                                     status=Status.CONFIRMED, created_at=clock.now()))
+            anchor_log(session)
         return seq
+
+
+def anchor_log(session: Any) -> None:
+    """Stands for the anchor job: a final anchor covering the whole log."""
+    size, root = log.current_root(session)
+    count = session.scalar(select(func.count()).select_from(AnchorRecord)) or 0
+    session.add(AnchorRecord(tree_size=size, root=root, chain_id=31337,
+                             registry_address="0x" + "5" * 40, anchor_index=count,
+                             tx_hash="0x" + "a" * 64, block_number=1,
+                             status=Status.CONFIRMED, created_at=clock.now()))
 
 
 def frozen() -> Any:

@@ -21,7 +21,9 @@ class ItemContent:
     kind: str
     title: str
     text: str
-    figures: Mapping[str, int] | None
+    # An SHU item's figures: the proposal's `ksp.shu.calc.figures` (integers, the nested
+    # split and amounts, the settlement as text); None for every other kind.
+    figures: Mapping[str, Any] | None
     office: str | None
     seats: int | None
     candidates: Sequence[int] | None

@@ -92,7 +92,7 @@ class AgendaItem(Base):
     kind: Mapped[ItemKind] = mapped_column(Enum(ItemKind, native_enum=False, length=16))
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
-    figures: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON object of ints
+    figures: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON: SHU proposal
     office: Mapped[Office | None] = mapped_column(Enum(Office, native_enum=False, length=16),
                                                   nullable=True)
     seats: Mapped[int | None] = mapped_column(Integer, nullable=True)

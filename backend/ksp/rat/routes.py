@@ -51,8 +51,9 @@ from ksp.rat.errors import (
     VotingNotOpen,
     WrongMeetingState,
 )
-from ksp.rat.models import AttendanceHow, MeetingStatus
+from ksp.rat.models import AttendanceHow, ItemKind, MeetingStatus
 from ksp.rat.signing import RatDomain, domain_from_settings
+from ksp.shu.errors import ShuNotProposed, YearNotClosed
 
 router = APIRouter(prefix="/api/v1/rat", tags=["rat"])
 PengurusWriter = Annotated[Writer, Depends(writer_for(Role.PENGURUS))]
@@ -125,11 +126,21 @@ def get_meeting(meeting_id: MeetingId, _principal: CurrentPrincipal, session: Se
 
 @router.post("/meetings/{meeting_id}/items", status_code=201, response_model=schemas.ItemOut,
              responses=error_responses(MeetingNotFound, WrongMeetingState, InvalidItem,
-                                       NotEligible, UnknownMember))
+                                       NotEligible, UnknownMember, YearNotClosed,
+                                       ShuNotProposed))
 def add_item(meeting_id: MeetingId, body: schemas.ItemIn, writer: PengurusWriter) -> Any:
-    """Menambah acara ke RAT draf. / Adds an agenda item to a draft RAT."""
+    """Menambah acara ke RAT draf; acara SHU mengambil angkanya dari usulan SHU tahun buku.
+    / Adds an agenda item to a draft RAT; an SHU item takes its figures from the year's SHU
+    proposal."""
     def act(session: Session) -> tuple[int, Any, int]:
-        item = service.add_item(session, meeting_id, body.draft())
+        if body.kind is ItemKind.SHU and body.fiscal_year is not None:
+            item = service.add_shu_item(session, meeting_id, fiscal_year=body.fiscal_year,
+                                        title=body.title, text=body.text)
+        elif body.fiscal_year is not None:
+            raise InvalidItem(reason_id="tahun buku hanya untuk acara SHU",
+                              reason_en="a fiscal year belongs to an SHU item only")
+        else:
+            item = service.add_item(session, meeting_id, body.draft())
         return 201, schemas.item_out(item), item.seq
 
     return writer.run(body.model_dump(mode="json") | {"meeting": meeting_id}, act)

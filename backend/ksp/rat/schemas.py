@@ -72,16 +72,17 @@ class ItemIn(BaseModel):
     kind: ItemKind
     title: HumanText = Field(max_length=200)
     text: HumanText = Field(max_length=4000)
-    figures: dict[Annotated[str, Field(min_length=1, max_length=64)],
-                  Annotated[int, Field(strict=True, ge=0, le=2**53 - 1)]] | None = Field(
-        None, max_length=32, description="Angka usulan pembagian SHU (rupiah atau bps)")
+    fiscal_year: int | None = Field(None, strict=True, ge=1900, le=2099, description=(
+        "Hanya untuk acara SHU: tahun buku yang usulan SHU-nya menjadi angka acara ini "
+        "(angka tidak diketik ulang) / SHU items only: the fiscal year whose SHU proposal "
+        "gives the item its figures"))
     office: Office | None = None
     seats: int | None = Field(None, strict=True, ge=1, le=service.MAX_CANDIDATES)
     candidates: list[MemberNo] | None = Field(None, max_length=service.MAX_CANDIDATES,
                                               description="Nomor anggota calon, berurutan")
 
     def draft(self) -> service.ItemDraft:
-        return service.ItemDraft(self.kind, self.title, self.text, self.figures, self.office,
+        return service.ItemDraft(self.kind, self.title, self.text, None, self.office,
                                  self.seats, self.candidates)
 
 
@@ -136,7 +137,9 @@ class ItemOut(BaseModel):
     kind: ItemKind
     title: str
     text: str
-    figures: dict[str, int] | None
+    figures: dict[str, Any] | None = Field(description=(
+        "Acara SHU: angka usulan SHU (ksp.shu.calc figures: tahun buku, SHU, pembagian bps, "
+        "jumlah per pool, penyelesaian); selain itu null"))
     office: Office | None
     seats: int | None
     candidates: list[int] | None

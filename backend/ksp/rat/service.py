@@ -18,6 +18,7 @@ from ksp.chain.outbox import OutboxItem, OutboxKind, enqueue
 from ksp.coop.adart import AdArt, AmendmentBasis, QuorumBasis
 from ksp.coop.service import adart_at
 from ksp.core import clock
+from ksp.core.money import format_rupiah
 from ksp.ledger import log
 from ksp.members.models import Member, MemberStatus
 from ksp.members.service import get_member
@@ -68,10 +69,12 @@ from ksp.rat.models import (
     Proxy,
 )
 from ksp.rat.signing import RatDomain, ballot_message, hash32, recover
+from ksp.shu import calc
+from ksp.shu.errors import ShuNotProposed
+from ksp.shu.service import closed_year
 
 MIN_VOTING = dt.timedelta(hours=1)  # the contract's floor for a voting window
 MAX_CANDIDATES = 32  # an election's choice is a bitmask; the contract caps items x candidates
-MAX_FIGURE = 2**53 - 1  # JSON numbers every wallet page reads exactly
 PUBLIC_CHOICE_NOTICE = (
     "Pilihan Anda akan terlihat di rantai publik: peristiwa kontrak memuat nomor anggota dan "
     "pilihannya. / Your choice will be visible on the public chain: the contract's events carry "
@@ -96,7 +99,7 @@ class ItemDraft:
     kind: ItemKind
     title: str
     text: str
-    figures: Mapping[str, int] | None = None
+    figures: Mapping[str, Any] | None = None  # an SHU item's: the proposal's (add_shu_item)
     office: Office | None = None
     seats: int | None = None
     candidates: Sequence[int] | None = None
@@ -269,15 +272,16 @@ def add_item(session: Session, meeting_id: int, draft: ItemDraft) -> AgendaItem:
         threshold = (adart.rat_amendment_bps if draft.kind is ItemKind.ADART_AMENDMENT
                      else adart.rat_majority_bps)
         if (draft.figures is None) != (draft.kind is not ItemKind.SHU):
-            raise InvalidItem(reason_id="angka hanya untuk, dan wajib untuk, pembagian SHU",
-                              reason_en="figures belong to, and are required for, the SHU split")
+            raise InvalidItem(reason_id="angka hanya untuk, dan wajib untuk, pembagian SHU "
+                                        "(dari usulan SHU tahun buku)",
+                              reason_en="figures belong to, and are required for, the SHU "
+                                        "split (from the fiscal year's SHU proposal)")
         candidates = []
     if draft.figures is not None:
-        for key, value in draft.figures.items():
-            if (not key or len(key) > 64 or isinstance(value, bool) or not isinstance(value, int)
-                    or not 0 <= value <= MAX_FIGURE):
-                raise InvalidItem(reason_id=f"angka {key!r} harus bilangan bulat 0..2^53-1",
-                                  reason_en=f"figure {key!r} must be an integer 0..2^53-1")
+        problem = calc.figures_problem(draft.figures)
+        if problem is not None:
+            raise InvalidItem(reason_id=f"angka SHU tidak sah: {problem[0]}",
+                              reason_en=f"invalid SHU figures: {problem[1]}")
     position = len(items_of(session, meeting_id))
     item = AgendaItem(
         meeting_id=meeting_id, position=position, kind=draft.kind, title=draft.title,
@@ -294,6 +298,23 @@ def add_item(session: Session, meeting_id: int, draft: ItemDraft) -> AgendaItem:
     session.add(item)
     session.flush()
     return item
+
+
+def add_shu_item(session: Session, meeting_id: int, *, fiscal_year: int,
+                 title: str | None = None, text: str | None = None) -> AgendaItem:
+    """The SHU agenda item of `fiscal_year`, its figures taken from the year's SHU proposal
+    (`ksp.shu.service.propose`) so nobody retypes them: the content hash the members sign
+    binds the proposal's figures, and the result carries them to the distribution."""
+    row = closed_year(session, fiscal_year)
+    if row.figures is None or row.figures_hash is None:
+        raise ShuNotProposed(year=fiscal_year)
+    figures: dict[str, Any] = json.loads(row.figures)
+    return add_item(session, meeting_id, ItemDraft(
+        ItemKind.SHU, title or f"Pembagian SHU tahun buku {fiscal_year}",
+        text or (f"Pembagian SHU {format_rupiah(figures['shu'])} menurut usulan pengurus "
+                 f"(hash angka {row.figures_hash}). / The SHU split as the pengurus "
+                 "proposed it."),
+        figures=figures))
 
 
 @dataclass(frozen=True)
@@ -811,6 +832,13 @@ def record_results(session: Session, meeting_id: int, *,
             "in_person": paper_counts, "total": total, "eligible": eligible,
             "participants": len(participants), "quorum_bps": adart.rat_quorum_bps,
             "quorum_reached": quorum}
+        if item.kind is ItemKind.SHU and item.figures is not None:
+            # What the SHU distribution follows (ksp.shu.gate): the year, the figures the
+            # members voted on and the proposal hash they carry.
+            figures = json.loads(item.figures)
+            data["fiscal_year"] = figures["fiscal_year"]
+            data["figures"] = figures
+            data["figures_hash"] = calc.figures_hash(figures)
         elected: list[int] = []
         if not quorum:
             decision = tally.TIDAK_KUORUM

@@ -189,6 +189,49 @@ def figures(*, fiscal_year: int, pools: Pools, settlement: Settlement) -> dict[s
             "settlement": settlement.value}
 
 
+MAX_FIGURE = 2**53 - 1  # JSON numbers every wallet page reads exactly
+FIGURE_KEYS = frozenset({"fiscal_year", "shu", "split", "jasa_usaha_bps", "amounts",
+                         "jasa_usaha", "jasa_modal", "settlement"})
+
+
+def _whole(value: Any, low: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= MAX_FIGURE
+
+
+def figures_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Why `values` is not in the shape `figures` gives (Indonesian, English), or None.
+    Amounts and percentages are integers (no floats); only the SHU may be negative."""
+    if set(values) != FIGURE_KEYS:
+        return ("kunci harus " + ", ".join(sorted(FIGURE_KEYS)),
+                "the keys must be " + ", ".join(sorted(FIGURE_KEYS)))
+    if not (_whole(values["fiscal_year"], 1900) and values["fiscal_year"] <= 2100):
+        return "tahun buku 1900..2100", "the fiscal year must be 1900..2100"
+    if not _whole(values["shu"], -MAX_FIGURE):
+        return "SHU harus bilangan bulat rupiah", "the SHU must be an integer of rupiah"
+    for name in ("jasa_usaha", "jasa_modal"):
+        if not _whole(values[name]):
+            return f"{name} harus bilangan bulat 0..2^53-1", f"{name} must be an integer"
+    if not (_whole(values["jasa_usaha_bps"]) and values["jasa_usaha_bps"] <= BPS):
+        return "jasa_usaha_bps harus 0..10000", "jasa_usaha_bps must be 0..10000"
+    for name in ("split", "amounts"):
+        part = values[name]
+        if not (isinstance(part, Mapping) and set(part) == set(POOLS)
+                and all(_whole(v) for v in part.values())):
+            return (f"{name} harus memuat setiap pool dengan bilangan bulat",
+                    f"{name} must hold every pool as an integer")
+    if sum(values["split"].values()) != BPS:
+        return "pembagian harus berjumlah 10.000 bps", "the split must add up to 10,000 bps"
+    if values["settlement"] not in {s.value for s in Settlement}:
+        return ("penyelesaian harus sukarela, tunai atau wajib",
+                "the settlement must be sukarela, tunai or wajib")
+    pools = pools_of(values["shu"], values["split"], values["jasa_usaha_bps"])
+    if (values["amounts"], values["jasa_usaha"], values["jasa_modal"]) != (
+            pools.amounts, pools.jasa_usaha, pools.jasa_modal):
+        return ("jumlah per pool tidak sesuai SHU dan pembagiannya",
+                "the pool amounts do not follow from the SHU and the split")
+    return None
+
+
 def figures_hash(values: Mapping[str, Any]) -> str:
     """keccak256 of the RFC 8785 canonical JSON of the figures, 0x-hex."""
     return "0x" + keccak256(rfc8785.dumps(dict(values))).hex()

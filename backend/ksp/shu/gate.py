@@ -1,20 +1,21 @@
 """The RAT gate: the one place the SHU asks whether the members' meeting approved a split.
 
-ASSUMPTION (to align with the RAT backend when it lands): the RAT's result for an agenda
-item is a log entry of kind `rat.hasil` whose data holds
+The RAT records each agenda item's result as a log entry of kind `rat.hasil`
+(`ksp.rat.service.record_results`). For an SHU item (`kind` "shu") the entry also carries
+the proposal the item was built from (`ksp.rat.service.add_shu_item`):
 
-    {"item_kind": "shu", "decision": "disetujui", "fiscal_year": 2025,
-     "figures": {"split": {"cadangan": 4000, ..., "pembangunan_daerah": 500},
-                 "jasa_usaha_bps": 7000, "shu": 12345678, "settlement": "sukarela", ...},
-     "content_hash": "0x..."}
+    {"kind": "shu", "decision": "diterima", "fiscal_year": 2025,
+     "figures": {"fiscal_year": 2025, "shu": ..., "split": {"cadangan": 4000, ...},
+                 "jasa_usaha_bps": 7000, "amounts": {...}, "jasa_usaha": ...,
+                 "jasa_modal": ..., "settlement": "sukarela"},
+     "figures_hash": "0x...",  # calc.figures_hash(figures): the proposal's hash
+     "content_hash": "0x...",  # the agenda item's hash the members signed (binds figures)
+     ...}
 
-The result counts once it is also anchored: a final (`confirmed`) anchor covers its seq
-(`anchored`), so the decision the distribution follows is on chain before money moves.
-
-`figures` is what the SHU proposal put on the agenda (`ksp.shu.calc.figures`), possibly
-with the percentages or the settlement changed by the meeting; `content_hash` is the hash
-the agenda item carried (the proposal's `figures_hash`). The latest approving entry for the
-year counts. If the RAT backend names these differently, only this module changes.
+The latest SHU result of a year decides: "diterima" approves; "ditolak", "tidak_kuorum"
+(or anything else) leaves the year unapproved. The result counts once it is also anchored:
+a final (`confirmed`) anchor covers its seq (`anchored`), so the decision the distribution
+follows is on chain before money moves.
 """
 
 from __future__ import annotations
@@ -32,42 +33,54 @@ from ksp.ledger.models import LogEntry
 
 RAT_RESULT_KIND = "rat.hasil"
 SHU_ITEM = "shu"
-APPROVED = "disetujui"
+APPROVED = "diterima"  # ksp.rat.tally.DITERIMA
 
 
 @dataclass(frozen=True)
-class ApprovedSplit:
+class ShuResult:
     seq: int  # the RAT result's log entry
     fiscal_year: int
-    split: dict[str, int]  # bps per pool, as approved (checked by the distribution)
-    jasa_usaha_bps: int
-    shu: int | None  # the pool the meeting saw, if it states one
-    settlement: str | None
-    content_hash: str | None
+    approved: bool
+    figures: dict[str, Any]  # as the agenda item carried them
+    figures_hash: str | None  # as the RAT recorded it (checked against `figures` and the
+    # proposal by the distribution)
+
+    @property
+    def split(self) -> dict[str, int]:
+        split = self.figures.get("split")
+        return dict(split) if isinstance(split, dict) else {}
+
+    @property
+    def jasa_usaha_bps(self) -> int:
+        value = self.figures.get("jasa_usaha_bps")
+        return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+    @property
+    def shu(self) -> int | None:
+        value = self.figures.get("shu")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def settlement(self) -> str | None:
+        value = self.figures.get("settlement")
+        return value if isinstance(value, str) else None
 
 
-def read_result(seq: int, data: dict[str, Any]) -> ApprovedSplit | None:
-    """An approving SHU result from one `rat.hasil` entry's data (None if it is not one)."""
-    if data.get("item_kind") != SHU_ITEM or data.get("decision") != APPROVED:
+def read_result(seq: int, data: dict[str, Any]) -> ShuResult | None:
+    """The SHU result in one `rat.hasil` entry's data (None if it is no SHU item's)."""
+    if data.get("kind") != SHU_ITEM:
         return None
     figures = data.get("figures")
     year = data.get("fiscal_year")
     if not isinstance(figures, dict) or not isinstance(year, int):
         return None
-    split = figures.get("split")
-    return ApprovedSplit(
-        seq=seq, fiscal_year=year,
-        split=dict(split) if isinstance(split, dict) else {},
-        jasa_usaha_bps=int(figures.get("jasa_usaha_bps", -1)),
-        shu=figures.get("shu") if isinstance(figures.get("shu"), int) else None,
-        settlement=figures.get("settlement") if isinstance(figures.get("settlement"), str)
-        else None,
-        content_hash=data.get("content_hash") if isinstance(data.get("content_hash"), str)
-        else None)
+    digest = data.get("figures_hash")
+    return ShuResult(seq=seq, fiscal_year=year, approved=data.get("decision") == APPROVED,
+                     figures=figures, figures_hash=digest if isinstance(digest, str) else None)
 
 
-def approved_split(session: Session, year: int) -> ApprovedSplit | None:
-    """The RAT's approval of the SHU split of fiscal `year`, or None if there is none yet."""
+def latest_result(session: Session, year: int) -> ShuResult | None:
+    """The latest RAT result on the SHU of fiscal `year`, whatever it decided."""
     rows = session.execute(select(LogEntry.seq, LogEntry.payload)
                            .where(LogEntry.kind == RAT_RESULT_KIND)
                            .order_by(LogEntry.seq.desc()))
@@ -76,6 +89,13 @@ def approved_split(session: Session, year: int) -> ApprovedSplit | None:
         if found is not None and found.fiscal_year == year:
             return found
     return None
+
+
+def approved_split(session: Session, year: int) -> ShuResult | None:
+    """The RAT's approval of the SHU of fiscal `year`: None if there is no result yet or the
+    latest one did not approve."""
+    found = latest_result(session, year)
+    return found if found is not None and found.approved else None
 
 
 def anchored(session: Session, seq: int) -> bool:

@@ -317,17 +317,24 @@ def distribute(session: Session, year: int, *, actor: str) -> Distribution:
         raise ShuApprovalNotAnchored(year=year, seq=approved.seq)
     if actor == row.proposed_by:
         raise SameCalculatorAndApprover(proposed_by=row.proposed_by)
+    # The RAT approved an agenda item built from the proposal: its figures hash to what it
+    # recorded, and that hash is the proposal's (so the percentages are the proposal's).
+    if (approved.figures_hash is None
+            or calc.figures_hash(approved.figures) != approved.figures_hash):
+        raise ShuApprovalMismatch(seq=approved.seq, year=year,
+                                  reason_id="angka hasil RAT tidak sesuai hash-nya",
+                                  reason_en="the RAT result's figures do not match their hash")
+    if approved.figures_hash != row.figures_hash:
+        raise ShuApprovalMismatch(seq=approved.seq, year=year,
+                                  reason_id="RAT memutus usulan lain (hash angka berbeda)",
+                                  reason_en="the RAT decided on another proposal (the figures "
+                                            "hash differs)")
     split = calc.check_split(approved.split)
     if not 0 <= approved.jasa_usaha_bps <= calc.BPS:
         raise ShuApprovalMismatch(seq=approved.seq, year=year,
                                   reason_id="porsi jasa usaha di luar 0..10.000 bps",
                                   reason_en="jasa usaha share outside 0..10,000 bps")
-    if approved.content_hash is not None and approved.content_hash != row.figures_hash:
-        raise ShuApprovalMismatch(seq=approved.seq, year=year,
-                                  reason_id="RAT memutus usulan lain (hash angka berbeda)",
-                                  reason_en="the RAT decided on another proposal (the figures "
-                                            "hash differs)")
-    if approved.shu is not None and approved.shu != row.shu:
+    if approved.shu != row.shu:
         raise ShuApprovalMismatch(seq=approved.seq, year=year,
                                   reason_id=f"SHU disetujui {approved.shu}, buku {row.shu}",
                                   reason_en=f"approved SHU {approved.shu}, books {row.shu}")

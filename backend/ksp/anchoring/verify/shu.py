@@ -10,7 +10,8 @@ and the year:
   remainder gives no other value);
 - its pools, percentages, VUK, TMS and RAT seq are the year's allocation entry's;
 - the year's lines add up to the members' total, and the allocation's pools are the SHU
-  split by exactly the percentages of the RAT result it names.
+  split by exactly the percentages of the RAT result it names, which approved it
+  (`decision` "diterima").
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ksp.shu.errors import SplitNotWhole
 ALLOCATION_KIND = "journal.shu.bagi"
 LINE_KIND = "journal.shu.anggota"
 RAT_KIND = "rat.hasil"
+APPROVED = "diterima"  # the RAT's decision on an approved item (ksp.shu.gate)
 SHARED = ("pools", "split", "jasa_usaha_bps", "jasa_usaha", "jasa_modal", "vuk", "tms",
           "rat_seq")
 
@@ -107,6 +109,13 @@ class ShuCheck:
                 f"the SHU allocation of {year} names RAT result seq {allocation['rat_seq']}, "
                 "which is missing or for another year")
             return
+        if rat.get("decision") != APPROVED:
+            add("shu_not_approved", seq, line,
+                f"pembagian SHU tahun {year} mengikuti hasil RAT seq {allocation['rat_seq']} "
+                f"yang tidak menyetujuinya (keputusan: {rat.get('decision')})",
+                f"the SHU allocation of {year} follows RAT result seq "
+                f"{allocation['rat_seq']}, which did not approve it (decision: "
+                f"{rat.get('decision')})")
         expected = calc.pools_of(pools["shu"], figures["split"], figures["jasa_usaha_bps"])
         if expected.to_json() != pools:
             add("shu_split_mismatch", seq, line,
