@@ -155,6 +155,9 @@ def test_the_worked_year_through_the_rat_to_the_members_sukarela(client):
 
 def test_a_rat_that_rejects_the_shu_item_leaves_it_undistributed(client):
     numbers, _proposal = _proposed_year(client)
+    ketua = client.staff(Role.PENGURUS, "ketua")
+    again = client.post("/api/v1/shu/2025/proposal", {"settlement": "tunai"}, ketua)
+    assert again.status_code == 409 and again.json()["code"] == "shu_already_proposed"
     meeting = _meeting(client)
     _run(client, lambda s: rat.add_shu_item(s, meeting, fiscal_year=2025))
     results = _hold(client, meeting, list(numbers.values()), {0: FOR_ALL, 1: AGAINST_MOST})
@@ -166,6 +169,12 @@ def test_a_rat_that_rejects_the_shu_item_leaves_it_undistributed(client):
     refused = client.post("/api/v1/shu/2025/distribution", {}, bendahara)
     assert refused.status_code == 409 and refused.json()["code"] == "shu_not_approved"
     assert counts(client) == before
+
+    # Turned down: the pengurus may now bring new figures to the next meeting.
+    ketua = client.staff(Role.PENGURUS, "ketua-2")
+    renewed = client.post("/api/v1/shu/2025/proposal", {"settlement": "tunai"}, ketua)
+    assert renewed.status_code == 201, renewed.text
+    assert renewed.json()["figures"]["settlement"] == "tunai"
 
 
 def test_an_item_whose_figures_are_not_the_proposal_is_refused(client):

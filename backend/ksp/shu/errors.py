@@ -75,8 +75,10 @@ class ShuNotProposed(Conflict):
 
 class ShuAlreadyProposed(Conflict):
     code = "shu_already_proposed"
-    message_id = "Usulan pembagian SHU tahun {year} sudah dibuat (seq {seq})."
-    message_en = "The SHU proposal for {year} was already made (seq {seq})."
+    message_id = ("Usulan pembagian SHU tahun {year} sudah dibuat (seq {seq}); usulan baru hanya "
+                  "setelah RAT menolaknya.")
+    message_en = ("The SHU proposal for {year} was already made (seq {seq}); a new one only "
+                  "after the RAT turns it down.")
 
 
 class ShuAlreadyDistributed(Conflict):

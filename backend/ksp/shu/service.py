@@ -60,7 +60,7 @@ from ksp.shu.errors import (
     YearNotClosed,
     YearNotEnded,
 )
-from ksp.shu.gate import anchored, approved_split
+from ksp.shu.gate import anchored, approved_split, latest_result
 from ksp.shu.models import ShuMemberLine, ShuYear
 
 LINE_KIND = "journal.shu.anggota"  # each member's SHU line in the log
@@ -274,7 +274,11 @@ def propose(session: Session, year: int, *, actor: str, split: dict[str, int] | 
     log.lock_head(session)  # one proposal at a time
     row = closed_year(session, year)
     if row.proposal_seq is not None:
-        raise ShuAlreadyProposed(year=year, seq=row.proposal_seq)
+        # A new proposal only after the RAT turned the last one down (ditolak, no quorum):
+        # the meeting then needs figures it can approve.
+        decided = latest_result(session, year)
+        if decided is None or decided.approved or decided.seq < row.proposal_seq:
+            raise ShuAlreadyProposed(year=year, seq=row.proposal_seq)
     simulation = simulate(session, year, split=split, jasa_usaha_bps=jasa_usaha_bps,
                           settlement=settlement)
     appended = log.append(session, "shu.usulan", {
