@@ -44,7 +44,7 @@ from ksp.members.errors import (
 )
 from ksp.members.models import Member, MemberStatus
 from ksp.savings import service as savings
-from ksp.savings.errors import ExitBeforeJoining
+from ksp.savings.errors import ExitBeforeJoining, MemberHasOpenLoan
 
 router = APIRouter(prefix="/api/v1", tags=["anggota"])
 TellerWriter = Annotated[Writer, Depends(writer_for(*WRITE))]
@@ -239,7 +239,8 @@ def edit_contact(number: MemberNumber, body: ContactIn, writer: TellerWriter,
 
 @router.post("/members/{number}/exit", status_code=200, response_model=ExitResult,
              responses=error_responses(UnknownMember, MemberNotActive, ExitBeforeJoining,
-                                       PeriodClosed, *POSTING_DATE_ERRORS))
+                                       MemberHasOpenLoan, PeriodClosed,
+                                       *POSTING_DATE_ERRORS))
 def exit_member(number: MemberNumber, body: ExitIn, writer: TellerWriter) -> Any:
     """Anggota keluar: pokok, wajib and sukarela are paid back through the ledger."""
     def act(session: Any) -> tuple[int, Any, int | None]:
