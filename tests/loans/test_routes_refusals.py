@@ -211,6 +211,11 @@ def test_collateral_and_guarantors(world):
     loan = world.approved(world.n, product="agunan", collateral=[bpkb], guarantors=[other])
     terms = world.ok(world.get(f"/api/v1/loans/{loan}/terms", "petugas"))["terms"]
     assert (terms["collateral"], terms["guarantors"]) == ([bpkb], [other])
+    consent = f"/api/v1/loans/{loan}/guarantors/{other}/consent"
+    typed = world.ok(world.get(consent, f"anggota:{other}"))["typed_data"]
+    signed = Account.sign_message(encode_typed_data(full_message=typed), world.wallets[other].key)
+    world.ok(world.post(consent, {"signature": "0x" + signed.signature.hex().removeprefix("0x")},
+                        f"anggota:{other}"))
     world.accepted(loan, world.n)
     world.ok(world.post(f"/api/v1/loans/{loan}/disbursement", {}, "petugas"), 201)
     world.ok(world.post(f"/api/v1/loans/{loan}/repayments", {"amount": 10_000_000},

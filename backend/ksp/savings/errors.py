@@ -42,6 +42,6 @@ class ExitBeforeJoining(InvalidInput):
 class MemberHasOpenLoan(Conflict):
     code = "member_has_open_loan"
     message_id = ("Anggota {number} masih memiliki pinjaman {loan_id} ({status}, sisa pokok "
-                  "{outstanding}); lunasi atau batalkan pinjaman itu sebelum keluar.")
+                  "{outstanding}); lunasi pinjaman itu sebelum keluar.")
     message_en = ("Member {number} still has loan {loan_id} ({status}, outstanding pokok "
-                  "{outstanding}); repay or cancel that loan before exiting.")
+                  "{outstanding}); repay that loan before exiting.")

@@ -247,26 +247,23 @@ def exit_member(
     return owed
 
 
-# A loan in any other status is finished (or never became one) and does not hold up an exit.
-LOAN_ENDED = (LoanStatus.LUNAS, LoanStatus.DIHAPUSBUKUKAN, LoanStatus.DIRESTRUKTURISASI,
-              LoanStatus.DIBATALKAN, LoanStatus.DITOLAK)
-LOAN_PAID_OUT = (LoanStatus.AKTIF, LoanStatus.MACET)
+# Loans paid out and not ended (lunas, written off, restructured) are owed; an application
+# or an offer not yet paid out does not hold up an exit (it is refused at approval or
+# disbursement once the member has left).
+LOAN_OPEN = (LoanStatus.AKTIF, LoanStatus.MACET)
 
 
 def _refuse_open_loan(session: Session, member_number: int) -> None:
-    """A member leaves only once every loan of theirs has ended: an exit pays the savings
-    out, which the cooperative would otherwise net against the loan. Applications and
-    approved offers count too (they are cancelled first), so nothing is paid out after."""
+    """A member leaves only once every loan paid out to them has ended: the exit pays the
+    savings out, which the cooperative would otherwise net against the loan."""
     loan = session.scalars(select(Loan).where(Loan.member_number == member_number,
-                                              Loan.status.not_in(LOAN_ENDED))
+                                              Loan.status.in_(LOAN_OPEN))
                            .order_by(Loan.id)).first()
     if loan is None:
         return
-    outstanding = 0
-    if loan.status in LOAN_PAID_OUT:
-        repaid = session.scalar(select(func.coalesce(func.sum(LoanRepayment.pokok), 0))
-                                .where(LoanRepayment.loan_id == loan.id))
-        outstanding = loan.principal - int(repaid or 0)
+    repaid = session.scalar(select(func.coalesce(func.sum(LoanRepayment.pokok), 0))
+                            .where(LoanRepayment.loan_id == loan.id))
+    outstanding = loan.principal - int(repaid or 0)
     raise MemberHasOpenLoan(number=member_number, loan_id=loan.id, status=loan.status.value,
                             outstanding=format_rupiah(outstanding))
 
