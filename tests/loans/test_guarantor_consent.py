@@ -58,6 +58,9 @@ def test_acceptance_waits_for_every_guarantors_signed_consent(world):
                    "verifyingContract": DOMAIN.contract},
         "message": {"loanId": loan, "guarantor": g1, "termsHash": terms_hash}}
     assert shown["consented_at"] is None
+    assert world.ok(world.get(f"/api/v1/loans/{loan}", "petugas"))["guarantors"] == [
+        {"member": g1, "consented_at": None, "released_on": None},
+        {"member": g2, "consented_at": None, "released_on": None}]
 
     body = refused(world, lambda: world.post(f"/api/v1/loans/{loan}/acceptance",
                                              world.sign(loan, n), f"anggota:{n}"),
@@ -81,7 +84,10 @@ def test_acceptance_waits_for_every_guarantors_signed_consent(world):
     world.ok(world.post(f"/api/v1/loans/{loan}/guarantors/{g2}/consent", consent2,
                         f"anggota:{g2}"))
     world.accepted(loan, n)
-    decisions = world.ok(world.get(f"/api/v1/loans/{loan}", "petugas"))["decisions"]
+    out = world.ok(world.get(f"/api/v1/loans/{loan}", f"anggota:{n}"))
+    assert [(g["member"], g["consented_at"] is not None) for g in out["guarantors"]] == [
+        (g1, True), (g2, True)]
+    decisions = out["decisions"]
     assert [(d["action"], d["actor"]) for d in decisions][-3:] == [
         ("jamin", f"anggota:{g1}"), ("jamin", f"anggota:{g2}"), ("terima", f"anggota:{n}")]
     with world.client.app.state.sessionmaker() as session:

@@ -152,6 +152,13 @@ class DecisionOut(BaseModel):
     seq: int
 
 
+class GuarantorOut(BaseModel):
+    member: int = Field(description="Nomor anggota penjamin")
+    consented_at: dt.datetime | None = Field(
+        description="Saat penjamin menandatangani GuarantorConsent (null: belum)")
+    released_on: dt.date | None
+
+
 class LoanOut(BaseModel):
     id: int
     member: int
@@ -174,6 +181,7 @@ class LoanOut(BaseModel):
     disbursed_on: dt.date | None
     closed_on: dt.date | None
     outstanding: int = Field(description="Sisa pokok menurut jadwal dan pembayaran")
+    guarantors: list[GuarantorOut] = Field(description="Penjamin dan persetujuan mereka")
     decisions: list[DecisionOut]
 
 
@@ -333,6 +341,10 @@ def _loan_out(session: Any, loan: Loan) -> dict[str, Any]:
         "disbursed_on": loan.disbursed_on.isoformat() if loan.disbursed_on else None,
         "closed_on": loan.closed_on.isoformat() if loan.closed_on else None,
         "outstanding": outstanding,
+        "guarantors": [{"member": g.member_number,
+                        "consented_at": g.consented_at.isoformat() if g.consented_at else None,
+                        "released_on": g.released_on.isoformat() if g.released_on else None}
+                       for g in service.guarantors_of(session, loan.id)],
         "decisions": [{"action": d.action, "actor": d.actor, "role": d.role, "note": d.note,
                        "decided_at": d.decided_at.isoformat(), "seq": d.seq}
                       for d in service.decisions(session, loan.id)]}
