@@ -14,7 +14,7 @@ from helpers import (
     typed_digest,
 )
 
-NONE, REGISTERED, ACTIVE, REPAID, DEFAULTED, WRITTEN_OFF, CANCELLED = range(7)
+NONE, REGISTERED, ACTIVE, REPAID, DEFAULTED, WRITTEN_OFF, CANCELLED, RESTRUCTURED = range(8)
 FLAT, DECLINING, ANNUITY = range(3)
 TERMS = keccak(text="Perjanjian pinjaman 42: Rp 5.000.000, 12 bulan, anuitas 1% per bulan")
 LOAN_ID = 42
@@ -380,6 +380,14 @@ def test_repayment_after_default_is_recorded_but_not_after_repaid(loans, operato
         loans.recordRepayment(LOAN_ID, 101, 1_000, {"from": operator})
 
 
+def test_a_restructured_loan_takes_no_repayment(loans, operator, active, error):
+    loans.setStatus(LOAN_ID, RESTRUCTURED, {"from": operator})
+    with brownie.reverts(
+        error("LoanAgreementsUnexpectedStatus", LOAN_ID, RESTRUCTURED, ACTIVE)
+    ):
+        loans.recordRepayment(LOAN_ID, 100, 1, {"from": operator})
+
+
 def test_only_the_operator_records_repayments(loans, active, stranger, error):
     with brownie.reverts(
         error("AccessControlUnauthorizedAccount", stranger.address, OPERATOR_ROLE)
@@ -392,8 +400,9 @@ def test_only_the_operator_records_repayments(loans, active, stranger, error):
 
 @pytest.mark.parametrize(
     "path",
-    [[REPAID], [DEFAULTED], [DEFAULTED, REPAID]],
-    ids=["active-repaid", "active-defaulted", "defaulted-repaid"],
+    [[REPAID], [DEFAULTED], [DEFAULTED, REPAID], [RESTRUCTURED], [DEFAULTED, RESTRUCTURED]],
+    ids=["active-repaid", "active-defaulted", "defaulted-repaid", "active-restructured",
+         "defaulted-restructured"],
 )
 def test_allowed_status_changes(loans, operator, active, path):
     current = ACTIVE
@@ -420,6 +429,12 @@ def test_allowed_status_changes(loans, operator, active, path):
         ([REPAID], DEFAULTED),
         ([DEFAULTED, WRITTEN_OFF], REPAID),
         ([DEFAULTED, WRITTEN_OFF], ACTIVE),
+        ([DEFAULTED, WRITTEN_OFF], RESTRUCTURED),
+        ([REPAID], RESTRUCTURED),
+        ([RESTRUCTURED], ACTIVE),
+        ([RESTRUCTURED], REPAID),
+        ([RESTRUCTURED], DEFAULTED),
+        ([RESTRUCTURED], RESTRUCTURED),
     ],
 )
 def test_other_status_changes_are_rejected(loans, operator, active, error, path, bad):
@@ -434,7 +449,7 @@ def test_other_status_changes_are_rejected(loans, operator, active, error, path,
 
 
 def test_registered_loan_becomes_active_only_by_acceptance(loans, operator, registered, error):
-    for bad in (ACTIVE, REPAID, DEFAULTED, CANCELLED):
+    for bad in (ACTIVE, REPAID, DEFAULTED, CANCELLED, RESTRUCTURED):
         with brownie.reverts(error("LoanAgreementsInvalidTransition", LOAN_ID, REGISTERED, bad)):
             loans.setStatus(LOAN_ID, bad, {"from": operator})
 

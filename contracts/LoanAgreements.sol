@@ -12,8 +12,8 @@ import {ILoanAgreements} from "./interfaces/ILoanAgreements.sol";
 /// themselves (principal, rate, method, tenor, first due date) and that hash, which anyone may
 /// relay; repayments (one by one or in batches), the write-off and recoveries are mirrored from
 /// the ledger with the ledger seq as reference (each seq once). The status follows
-/// Registered -> Active | Cancelled, Active -> Repaid | Defaulted, Defaulted -> Repaid |
-/// WrittenOff.
+/// Registered -> Active | Cancelled, Active -> Repaid | Defaulted | Restructured, Defaulted ->
+/// Repaid | WrittenOff | Restructured.
 ///
 /// EIP-712 domain: name "KSP LoanAgreements", version "1", this chain's id, this contract.
 contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
@@ -256,7 +256,8 @@ contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
     }
 
     /// @inheritdoc ILoanAgreements
-    /// @dev Allowed: Active -> Repaid, Active -> Defaulted, Defaulted -> Repaid.
+    /// @dev Allowed: Active -> Repaid, Active -> Defaulted, Defaulted -> Repaid, and
+    /// Active | Defaulted -> Restructured (replaced by a new loan; final, like Repaid).
     /// Registered -> Active happens only through {accept}, Registered -> Cancelled through
     /// {cancel}, Defaulted -> WrittenOff through {writeOff} (which records the amount).
     ///
@@ -273,7 +274,9 @@ contract LoanAgreements is ILoanAgreements, CoopRoles, EIP712 {
         }
         bool allowed = (from == LoanStatus.Active &&
             (status == LoanStatus.Repaid || status == LoanStatus.Defaulted)) ||
-            (from == LoanStatus.Defaulted && status == LoanStatus.Repaid);
+            (from == LoanStatus.Defaulted && status == LoanStatus.Repaid) ||
+            ((from == LoanStatus.Active || from == LoanStatus.Defaulted) &&
+                status == LoanStatus.Restructured);
         if (!allowed) {
             revert LoanAgreementsInvalidTransition(loanId, from, status);
         }

@@ -7,7 +7,8 @@ pragma solidity ^0.8.24;
 interface ILoanAgreements {
     /// @notice None: no such loan. Registered: terms on chain, not yet accepted. Active: accepted
     /// by the borrower. Repaid, Defaulted, WrittenOff: set by the backend from the ledger.
-    /// Cancelled: the offer was withdrawn before the borrower accepted it.
+    /// Cancelled: the offer was withdrawn before the borrower accepted it. Restructured: replaced
+    /// by a new loan (restrukturisasi) for its outstanding principal; the backend's log links them.
     enum LoanStatus {
         None,
         Registered,
@@ -15,7 +16,8 @@ interface ILoanAgreements {
         Repaid,
         Defaulted,
         WrittenOff,
-        Cancelled
+        Cancelled,
+        Restructured
     }
 
     /// @notice Interest method of a loan's schedule.

@@ -179,6 +179,23 @@ def test_a_default_is_written_off_and_recovered_and_a_resend_changes_nothing(wor
     assert {r.status for r in world.rows()} == {OutboxStatus.CONFIRMED}
 
 
+def test_a_defaulted_loan_replaced_by_a_restructured_one_and_a_resend_changes_nothing(world):
+    borrower = Account.create()
+    world.register(10, borrower.address)
+    world.accept(10, borrower)
+    world.status(10, LoanStatus.DEFAULTED)
+    world.status(10, LoanStatus.RESTRUCTURED)
+
+    report = world.worker.run_once()
+
+    assert (report.failed, report.confirmed) == (0, 4)
+    assert world.loans.functions.statusOf(10).call() == LoanStatus.RESTRUCTURED
+    world.resend_everything()
+    again = world.worker.run_once()
+    assert (again.failed, again.confirmed, again.repaired) == (0, 0, 4)
+    assert world.loans.functions.statusOf(10).call() == LoanStatus.RESTRUCTURED
+
+
 def test_an_offer_withdrawn_before_acceptance_is_cancelled(world):
     world.register(9, Account.create().address)
     world.queue(OutboxKind.CANCEL_LOAN, 9, ref="loan:9:cancel")
@@ -261,7 +278,9 @@ def _row(kind: OutboxKind, **data: Any) -> OutboxItem:
 @pytest.mark.parametrize(("wanted", "applied_at"), [
     (LoanStatus.REPAID, {LoanStatus.REPAID}),
     # Defaulted may still be followed by a write-off or a full repayment (collections).
-    (LoanStatus.DEFAULTED, {LoanStatus.DEFAULTED, LoanStatus.WRITTEN_OFF, LoanStatus.REPAID}),
+    (LoanStatus.DEFAULTED, {LoanStatus.DEFAULTED, LoanStatus.WRITTEN_OFF, LoanStatus.REPAID,
+                            LoanStatus.RESTRUCTURED}),
+    (LoanStatus.RESTRUCTURED, {LoanStatus.RESTRUCTURED}),
 ])
 def test_a_status_is_applied_once_the_loan_is_at_it_or_past_it(wanted, applied_at):
     handler = HANDLERS[OutboxKind.SET_LOAN_STATUS]
@@ -275,7 +294,7 @@ def test_a_status_is_applied_once_the_loan_is_at_it_or_past_it(wanted, applied_a
 @pytest.mark.parametrize(("kind", "applied_at"), [
     (OutboxKind.REGISTER_LOAN, set(LoanStatus) - {LoanStatus.NONE}),
     (OutboxKind.ACCEPT_LOAN, {LoanStatus.ACTIVE, LoanStatus.REPAID, LoanStatus.DEFAULTED,
-                              LoanStatus.WRITTEN_OFF}),
+                              LoanStatus.WRITTEN_OFF, LoanStatus.RESTRUCTURED}),
     (OutboxKind.CANCEL_LOAN, {LoanStatus.CANCELLED}),
 ])
 def test_register_accept_and_cancel_are_applied_by_the_loans_status(kind, applied_at):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from ksp.auth.models import Role
 from ksp.bootstrap import open_database
-from ksp.chain.outbox import OutboxItem, OutboxStatus
+from ksp.chain.outbox import OutboxItem, OutboxKind, OutboxStatus
 from ksp.core import clock
 from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
@@ -98,7 +98,13 @@ def test_a_late_loan_is_restructured_signed_again_and_taken_over_without_money(l
                                      on=TODAY)
         assert (done.old.status, done.new.status) == (LoanStatus.DIRESTRUKTURISASI,
                                                       LoanStatus.AKTIF)
+        taken_seq = done.seq
     assert _journal_count(factory) == before
+    with factory() as session:  # the old loan becomes Restructured (7) on chain
+        statuses = [(r.ref, r.seq, r.data()) for r in session.scalars(
+            select(OutboxItem).where(OutboxItem.kind == OutboxKind.SET_LOAN_STATUS))]
+    assert statuses[-1] == (f"loan:{old_id}:status:{taken_seq}", taken_seq, {
+        "member": number, "loan_id": old_id, "status": 7})
     with factory() as session:
         assert member_balances(session, member=number)[chart.PIUTANG_PINJAMAN] == piutang \
             == 9_233_200
@@ -128,6 +134,9 @@ def test_a_take_over_after_the_old_loan_was_repaid_since_is_refused(late):
         restructure.take_over(session, loan_id=new_id, actor="petugas", role="admin",
                               on=TODAY)
     assert "Rp 9.233.200" in refused.value.render_id()
+    with factory() as session:  # nothing queued for the old loan's status
+        assert not [r for r in session.scalars(select(OutboxItem).where(
+            OutboxItem.kind == OutboxKind.SET_LOAN_STATUS)) if r.data()["status"] == 7]
     with factory() as session:
         assert session.get(Loan, old_id).status is LoanStatus.AKTIF
         assert session.get(Loan, new_id).status is LoanStatus.DITERIMA

@@ -61,3 +61,24 @@ def test_the_agreement_shows_the_terms_schedule_and_hash(world):
     before_approval = world.apply(n)
     early = world.get(f"/api/v1/loans/{before_approval}/terms", "petugas")
     assert (early.status_code, early.json()["code"]) == (409, "invalid_loan_state")
+
+
+def test_kurangi_angsuran_is_refused_rather_than_silently_applied_as_kurangi_tenor(world):
+    """Re-spreading a prepayment over smaller instalments is not implemented, so a product may
+    not ask for it; the log and the product versions stay as they were."""
+    path = "/api/v1/loan-products/musiman"
+    before = world.ok(world.get("/api/v1/loan-products", "petugas"))
+    reply = world.put(path, {"effective_date": "2026-02-01",
+                             "rules": {**RULES, "prepayment": "kurangi_angsuran"}}, "ketua")
+    assert reply.status_code == 422, reply.text
+    assert reply.json() == {
+        "code": "invalid_loan_product",
+        "message": "Aturan produk pinjaman tidak valid: prepayment kurangi_angsuran belum "
+                   "tersedia; pelunasan dipercepat memperpendek jangka waktu (kurangi_tenor)",
+        "message_en": "Invalid loan product rules: prepayment kurangi_angsuran is not "
+                      "available; a prepayment shortens the tenor (kurangi_tenor)",
+        "details": reply.json()["details"]}
+    assert world.ok(world.get("/api/v1/loan-products?date=2026-03-01", "petugas")) == before
+    made = world.ok(world.put(path, {"effective_date": "2026-02-01",
+                                     "rules": {**RULES, "prepayment": "kurangi_tenor"}}, "ketua"))
+    assert made["version"] == 1  # the refused one took no version number

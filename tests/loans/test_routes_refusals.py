@@ -6,13 +6,11 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from ksp.chain.outbox import OutboxItem
 from ksp.core import clock
-from ksp.core.db import transaction
 from ksp.loans.models import Loan, LoanCollateral, LoanDecision, LoanGuarantor, LoanRepayment
-from ksp.members.models import Member
 from tests.loans.world import make_world
 from tests.support.client import new_wallet
 from tests.support.rows import COUNTED
@@ -96,9 +94,8 @@ def test_approval_by_the_proposer(world):
 
 
 def _make_related(world, number):
-    with transaction(world.client.app.state.sessionmaker) as session:
-        session.execute(update(Member).where(Member.number == number)
-                        .values(related_party="pengurus"))
+    world.ok(world.put(f"/api/v1/members/{number}/related-party",
+                       {"related_party": "pengurus"}, "ketua"))
 
 
 def test_related_party_needs_pengawas_and_stays_under_the_cap(world):
@@ -211,6 +208,11 @@ def test_collateral_and_guarantors(world):
     loan = world.approved(world.n, product="agunan", collateral=[bpkb], guarantors=[other])
     terms = world.ok(world.get(f"/api/v1/loans/{loan}/terms", "petugas"))["terms"]
     assert (terms["collateral"], terms["guarantors"]) == ([bpkb], [other])
+    consent = f"/api/v1/loans/{loan}/guarantors/{other}/consent"
+    typed = world.ok(world.get(consent, f"anggota:{other}"))["typed_data"]
+    signed = Account.sign_message(encode_typed_data(full_message=typed), world.wallets[other].key)
+    world.ok(world.post(consent, {"signature": "0x" + signed.signature.hex().removeprefix("0x")},
+                        f"anggota:{other}"))
     world.accepted(loan, world.n)
     world.ok(world.post(f"/api/v1/loans/{loan}/disbursement", {}, "petugas"), 201)
     world.ok(world.post(f"/api/v1/loans/{loan}/repayments", {"amount": 10_000_000},

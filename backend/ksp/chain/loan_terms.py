@@ -4,6 +4,7 @@ page asks the member's wallet to sign the same dict, and the contract checks the
 (`acceptanceDigest(loanId, deadline)`).
 
 Domain: name "KSP LoanAgreements", version "1", the chain id, the LoanAgreements address.
+A guarantor's `GuarantorConsent` (below) uses the same domain but is checked off chain.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ ACCEPTANCE_FIELDS: list[dict[str, str]] = [
     {"name": "deadline", "type": "uint256"},
 ]
 _BITS = {f["name"]: int(f["type"].removeprefix("uint")) for f in ACCEPTANCE_FIELDS
-         if f["type"].startswith("uint")}
+         if f["type"].startswith("uint")} | {"guarantor": 64}
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
@@ -82,4 +83,43 @@ def acceptance_digest(typed_data: dict[str, Any]) -> bytes:
 def recover_acceptance_signer(typed_data: dict[str, Any], signature: bytes | str) -> str:
     """The checksum address that signed this acceptance; compare it with the borrower's
     wallet. A malformed signature raises InvalidInput (field "signature")."""
+    return eip712.recover_signer(typed_data, signature)
+
+
+# --- a guarantor's consent -------------------------------------------------------------------
+# Signed by the guarantor's linked wallet over the registered terms; checked and kept off
+# chain (LoanGuarantor.consent_signature and the log), under the same "KSP LoanAgreements"
+# domain so a wallet shows it as the same cooperative's loan contract. The contract has no
+# GuarantorConsent type, so such a signature can never pass as an Acceptance (the type hash
+# differs).
+CONSENT_TYPE = "GuarantorConsent"
+CONSENT_FIELDS: list[dict[str, str]] = [
+    {"name": "loanId", "type": "uint64"},
+    {"name": "guarantor", "type": "uint64"},
+    {"name": "termsHash", "type": "bytes32"},
+]
+
+
+def guarantor_consent_typed_data(chain_id: int, contract: str, loan_id: int, guarantor: int,
+                                 terms_hash: str) -> dict[str, Any]:
+    """The typed data member `guarantor` signs to stand surety for loan `loan_id` on the terms
+    with hash `terms_hash`. JSON-ready, like `acceptance_typed_data`."""
+    if not isinstance(terms_hash, str) or _HASH.fullmatch(terms_hash) is None:
+        raise InvalidInput(field="terms_hash", reason_id="harus 0x diikuti 64 digit hex",
+                           reason_en="must be 0x followed by 64 hex digits")
+    if not isinstance(contract, str) or _ADDRESS.fullmatch(contract) is None:
+        raise InvalidInput(field="contract", reason_id="bukan alamat kontrak",
+                           reason_en="not a contract address")
+    return {
+        "types": {"EIP712Domain": eip712.EIP712_DOMAIN_FIELDS, CONSENT_TYPE: CONSENT_FIELDS},
+        "primaryType": CONSENT_TYPE,
+        "domain": eip712.domain(DOMAIN_NAME, DOMAIN_VERSION, chain_id, contract),
+        "message": {"loanId": _checked("loanId", loan_id),
+                    "guarantor": _checked("guarantor", guarantor),
+                    "termsHash": terms_hash.lower()},
+    }
+
+
+def recover_signer(typed_data: dict[str, Any], signature: bytes | str) -> str:
+    """The checksum address that signed any of these typed data (acceptance or consent)."""
     return eip712.recover_signer(typed_data, signature)

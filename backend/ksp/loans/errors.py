@@ -154,3 +154,37 @@ class NotTheBorrower(Forbidden):
     code = "not_the_borrower"
     message_id = "Hanya anggota peminjam yang dapat melakukan ini."
     message_en = "Only the borrowing member may do this."
+
+
+class UnknownGuarantor(NotFound):
+    code = "unknown_guarantor"
+    message_id = "Anggota {number} bukan penjamin pinjaman {loan_id}."
+    message_en = "Member {number} is not a guarantor of loan {loan_id}."
+
+
+class NotTheGuarantor(Forbidden):
+    code = "not_the_guarantor"
+    message_id = "Hanya anggota penjamin itu sendiri yang dapat memberi persetujuannya."
+    message_en = "Only the guarantor themself may give their consent."
+
+
+class GuarantorAlreadyConsented(Conflict):
+    code = "guarantor_already_consented"
+    message_id = "Penjamin {number} sudah menandatangani persetujuan atas pinjaman {loan_id}."
+    message_en = "Guarantor {number} has already signed their consent to loan {loan_id}."
+
+
+class GuarantorSignerMismatch(InvalidInput):
+    code = "guarantor_signer_mismatch"
+    message_id = ("Tanda tangan tidak cocok: bukan dari dompet penjamin {number} atas syarat "
+                  "pinjaman {loan_id} yang terdaftar.")
+    message_en = ("The signature does not match: it is not the wallet of guarantor {number} "
+                  "over the registered terms of loan {loan_id}.")
+
+
+class GuarantorConsentMissing(Conflict):
+    code = "guarantor_consent_missing"
+    message_id = ("Penjamin {numbers} belum menandatangani persetujuan atas pinjaman {loan_id}; "
+                  "anggota menerima pinjaman setelah semua penjamin setuju.")
+    message_en = ("Guarantor(s) {numbers} have not signed their consent to loan {loan_id} yet; "
+                  "the member accepts once every guarantor has consented.")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ksp.core.money import MAX_AMOUNT, round_half_up
 from ksp.ledger import dates, log
 from ksp.loans.denda import DendaBasis, DendaRule
-from ksp.loans.errors import LoanProductUnchanged, UnknownLoanProduct
+from ksp.loans.errors import InvalidLoanProduct, LoanProductUnchanged, UnknownLoanProduct
 from ksp.loans.models import LoanProductVersion
 from ksp.loans.schedule import Method
 
@@ -37,8 +37,9 @@ class AdminFeeTaken(StrEnum):
 class Prepayment(StrEnum):
     # Pay the last instalments' pokok first: the schedule's amounts stay, the loan ends sooner.
     KURANGI_TENOR = "kurangi_tenor"
-    # Recorded as the product's wish; the service applies KURANGI_TENOR until rescheduling
-    # exists (docs/LOAN_PROCESS.md).
+    # Re-spread the rest over the remaining instalments. Not implemented: a new product
+    # version with it is refused (set_product), so no setting silently does something else.
+    # The value stays so versions stored before the refusal still load.
     KURANGI_ANGSURAN = "kurangi_angsuran"
 
 
@@ -165,6 +166,12 @@ def set_product(session: Session, code: str, effective_date: dt.date, rules: Loa
                 ) -> LoanProductVersion:
     """A new version of product `code` from `effective_date` (a log entry). Not inside a
     closed period, and not a version that changes nothing."""
+    if rules.prepayment is Prepayment.KURANGI_ANGSURAN:
+        raise InvalidLoanProduct(
+            reason_id="prepayment kurangi_angsuran belum tersedia; pelunasan dipercepat "
+                      "memperpendek jangka waktu (kurangi_tenor)",
+            reason_en="prepayment kurangi_angsuran is not available; a prepayment shortens "
+                      "the tenor (kurangi_tenor)")
     head = log.lock_head(session)  # serialises with closing the books
     dates.check_effective_date(effective_date, closed_through=head.closed_through)
     try:

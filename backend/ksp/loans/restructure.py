@@ -12,10 +12,8 @@ new schedule the member signs again.
 3. `take_over` instead of a payout (which would pay cash): once the acceptance is on chain,
    the new loan is aktif from the day and the old one direstrukturisasi; no journal entry,
    since the member owes the same pokok. Refused when the old loan was repaid since the
-   proposal (the amounts no longer agree).
-
-On chain the old loan stays as it was: LoanAgreements has no status for a replaced loan yet
-(docs/LOAN_QUALITY.md)."""
+   proposal (the amounts no longer agree). On chain the old loan becomes Restructured
+   (SET_LOAN_STATUS 7 with the take-over's seq; the log entry names the new loan)."""
 
 from __future__ import annotations
 
@@ -24,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.core.money import format_rupiah
 from ksp.loans import service
 from ksp.loans.errors import InvalidLoanState, LoanNotAcceptedOnChain
@@ -32,6 +31,8 @@ from ksp.loans.portfolio import OPEN_STATUSES
 from ksp.loans.portfolio_errors import RestructureOutdated
 from ksp.loans.standing import standing
 from ksp.loans.writeoff import decide
+
+CHAIN_RESTRUCTURED = 7  # ILoanAgreements.LoanStatus.Restructured
 
 
 @dataclass(frozen=True)
@@ -87,4 +88,8 @@ def take_over(session: Session, *, loan_id: int, actor: str, role: str,
     seq = decide(session, old, action="direstrukturisasi", actor=actor, role=role,
                  note=None, data={"replaced_by": new.id, "outstanding": outstanding,
                                   "on": on.isoformat()})
+    enqueue(session, kind=OutboxKind.SET_LOAN_STATUS, seq=seq,
+            ref=f"loan:{old.id}:status:{seq}",
+            data={"member": old.member_number, "loan_id": old.id,
+                  "status": CHAIN_RESTRUCTURED})
     return Restructured(old, new, seq)

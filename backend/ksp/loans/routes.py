@@ -48,6 +48,9 @@ from ksp.loans.errors import (
     AlreadyDecided,
     ApproverIsProposer,
     CollateralRequired,
+    GuarantorAlreadyConsented,
+    GuarantorConsentMissing,
+    GuarantorSignerMismatch,
     InvalidLoanProduct,
     InvalidLoanState,
     LoanChainUnavailable,
@@ -55,6 +58,7 @@ from ksp.loans.errors import (
     LoanNotAcceptedOnChain,
     LoanProductUnchanged,
     NotTheBorrower,
+    NotTheGuarantor,
     OfferExpired,
     Overpayment,
     PengawasNotNeeded,
@@ -62,6 +66,7 @@ from ksp.loans.errors import (
     RelatedPartyCap,
     SavingsRequirementUnmet,
     TenorOutsideProduct,
+    UnknownGuarantor,
     UnknownLoan,
     UnknownLoanProduct,
     WalletNotLinked,
@@ -149,6 +154,13 @@ class DecisionOut(BaseModel):
     seq: int
 
 
+class GuarantorOut(BaseModel):
+    member: int = Field(description="Nomor anggota penjamin")
+    consented_at: dt.datetime | None = Field(
+        description="Saat penjamin menandatangani GuarantorConsent (null: belum)")
+    released_on: dt.date | None
+
+
 class LoanOut(BaseModel):
     id: int
     member: int
@@ -171,6 +183,7 @@ class LoanOut(BaseModel):
     disbursed_on: dt.date | None
     closed_on: dt.date | None
     outstanding: int = Field(description="Sisa pokok menurut jadwal dan pembayaran")
+    guarantors: list[GuarantorOut] = Field(description="Penjamin dan persetujuan mereka")
     decisions: list[DecisionOut]
 
 
@@ -218,6 +231,24 @@ class AcceptanceOut(BaseModel):
     status: LoanStatus
     typed_data: dict[str, Any] | None = Field(
         description="Data EIP-712 yang ditandatangani anggota (null bila bukan lagi tahap ini)")
+    seq: int | None = None
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$",
+                           description="Tanda tangan EIP-712 GuarantorConsent")
+
+
+class ConsentOut(BaseModel):
+    loan_id: int
+    guarantor: int
+    status: LoanStatus
+    consented_at: dt.datetime | None
+    typed_data: dict[str, Any] | None = Field(
+        description="GuarantorConsent yang ditandatangani penjamin (null bila tidak pada tahap "
+                    "ini atau sudah ditandatangani)")
     seq: int | None = None
 
 
@@ -314,6 +345,10 @@ def _loan_out(session: Any, loan: Loan) -> dict[str, Any]:
         "disbursed_on": loan.disbursed_on.isoformat() if loan.disbursed_on else None,
         "closed_on": loan.closed_on.isoformat() if loan.closed_on else None,
         "outstanding": outstanding,
+        "guarantors": [{"member": g.member_number,
+                        "consented_at": g.consented_at.isoformat() if g.consented_at else None,
+                        "released_on": g.released_on.isoformat() if g.released_on else None}
+                       for g in service.guarantors_of(session, loan.id)],
         "decisions": [{"action": d.action, "actor": d.actor, "role": d.role, "note": d.note,
                        "decided_at": d.decided_at.isoformat(), "seq": d.seq}
                       for d in service.decisions(session, loan.id)]}
@@ -584,8 +619,8 @@ def acceptance(loan_id: LoanId, principal: CurrentPrincipal, session: SessionDep
 
 @router.post("/loans/{loan_id}/acceptance", response_model=AcceptanceOut,
              responses=error_responses(UnknownLoan, InvalidLoanState, NotTheBorrower,
-                                       AcceptanceDeadlineInvalid, AcceptanceSignerMismatch,
-                                       LoanChainUnavailable))
+                                       AcceptanceDeadlineInvalid, GuarantorConsentMissing,
+                                       AcceptanceSignerMismatch, LoanChainUnavailable))
 def accept(loan_id: LoanId, body: AcceptanceIn, writer: MemberWriter, request: Request) -> Any:
     """Anggota menerima pinjaman: tanda tangan EIP-712 diperiksa lalu diteruskan ke rantai."""
     member = writer.principal.member_number
@@ -600,6 +635,53 @@ def accept(loan_id: LoanId, body: AcceptanceIn, writer: MemberWriter, request: R
                      "seq": seq}, seq
 
     return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
+
+
+GuarantorNumber = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor anggota penjamin")]
+
+
+@router.get("/loans/{loan_id}/guarantors/{number}/consent", response_model=ConsentOut,
+            responses=error_responses(UnknownLoan, UnknownGuarantor, LoanChainUnavailable))
+def guarantor_consent(loan_id: LoanId, number: GuarantorNumber, principal: CurrentPrincipal,
+                      session: SessionDep, request: Request) -> Any:
+    """Persetujuan penjamin: data EIP-712 yang ditandatangani dompet penjamin (staf atau
+    penjamin itu sendiri; bagi anggota lain pinjaman ini tidak ada)."""
+    loan = service.get_loan(session, loan_id)
+    if principal.role is Role.ANGGOTA and principal.member_number not in (
+            number, loan.member_number):
+        raise UnknownLoan(loan_id=loan_id)
+    row = service.guarantor_of(session, loan, number)
+    typed = None
+    if loan.status is LoanStatus.DISETUJUI and row.consented_at is None:
+        typed = service.consent_data(loan, number, loan_domain(request.app.state.chain))
+    return {"loan_id": loan.id, "guarantor": number, "status": loan.status.value,
+            "consented_at": row.consented_at, "typed_data": typed}
+
+
+@router.post("/loans/{loan_id}/guarantors/{number}/consent", response_model=ConsentOut,
+             responses=error_responses(UnknownLoan, UnknownGuarantor, NotTheGuarantor,
+                                       InvalidLoanState, GuarantorAlreadyConsented,
+                                       MemberNotActive, WalletNotLinked,
+                                       GuarantorSignerMismatch, LoanChainUnavailable))
+def give_guarantor_consent(loan_id: LoanId, number: GuarantorNumber, body: ConsentIn,
+                           writer: MemberWriter, request: Request) -> Any:
+    """Penjamin menyetujui: tanda tangan dompetnya atas syarat pinjaman yang terdaftar."""
+    member = writer.principal.member_number
+    assert member is not None
+    chain = request.app.state.chain
+
+    def act(session: Any) -> tuple[int, Any, int]:
+        loan = service.get_loan(session, loan_id)
+        if member not in (number, loan.member_number):
+            raise UnknownLoan(loan_id=loan_id)
+        row, seq = service.consent(session, loan_id, guarantor=number, member_number=member,
+                                   signature=body.signature, domain=lambda: loan_domain(chain))
+        return 200, {"loan_id": loan.id, "guarantor": number, "status": loan.status.value,
+                     "consented_at": row.consented_at.isoformat() if row.consented_at else None,
+                     "typed_data": None, "seq": seq}, seq
+
+    return writer.run(body.model_dump(mode="json") | {"loan": loan_id, "guarantor": number},
+                      act)
 
 
 @router.post("/loans/{loan_id}/disbursement", status_code=201, response_model=DisbursementOut,

@@ -39,10 +39,14 @@ from ksp.loans.errors import (
     AlreadyDecided,
     ApproverIsProposer,
     CollateralRequired,
+    GuarantorAlreadyConsented,
+    GuarantorConsentMissing,
+    GuarantorSignerMismatch,
     InvalidLoanState,
     LoanClosed,
     LoanNotAcceptedOnChain,
     NotTheBorrower,
+    NotTheGuarantor,
     OfferExpired,
     Overpayment,
     PengawasNotNeeded,
@@ -50,6 +54,7 @@ from ksp.loans.errors import (
     RelatedPartyCap,
     SavingsRequirementUnmet,
     TenorOutsideProduct,
+    UnknownGuarantor,
     UnknownLoan,
     WalletNotLinked,
 )
@@ -522,6 +527,9 @@ def accept(session: Session, loan_id: int, *, member_number: int, deadline: int,
     now = int(clock.now().timestamp())
     if not now < deadline <= now + ACCEPTANCE_MAX_DAYS * 86_400:
         raise AcceptanceDeadlineInvalid(days=ACCEPTANCE_MAX_DAYS)
+    missing = [g.member_number for g in guarantors_of(session, loan.id) if g.consented_at is None]
+    if missing:
+        raise GuarantorConsentMissing(numbers=", ".join(map(str, missing)), loan_id=loan.id)
     member = members.get_member(session, member_number)
     signer = loan_terms.recover_acceptance_signer(acceptance_data(loan, domain(), deadline),
                                                   signature)
@@ -535,6 +543,51 @@ def accept(session: Session, loan_id: int, *, member_number: int, deadline: int,
             data={"member": member_number, "loan_id": loan.id, "deadline": deadline,
                   "signature": signature})
     return loan, seq
+
+
+def guarantor_of(session: Session, loan: Loan, number: int) -> LoanGuarantor:
+    guarantor = session.scalars(select(LoanGuarantor).where(
+        LoanGuarantor.loan_id == loan.id, LoanGuarantor.member_number == number)).first()
+    if guarantor is None:
+        raise UnknownGuarantor(number=number, loan_id=loan.id)
+    return guarantor
+
+
+def consent_data(loan: Loan, guarantor: int, domain: ChainDomain) -> dict[str, Any]:
+    """The EIP-712 GuarantorConsent member `guarantor` signs over `loan`'s registered terms."""
+    if loan.terms_hash is None:
+        raise InvalidLoanState(loan_id=loan.id, status=loan.status.value, action="jamin")
+    return loan_terms.guarantor_consent_typed_data(domain.chain_id, domain.contract, loan.id,
+                                                   guarantor, loan.terms_hash)
+
+
+def consent(session: Session, loan_id: int, *, guarantor: int, member_number: int,
+            signature: str, domain: Callable[[], ChainDomain]) -> tuple[LoanGuarantor, int]:
+    """Records guarantor `guarantor`'s consent, signed by their linked wallet over the terms
+    registered at approval; the member's acceptance waits for every guarantor's. Only while
+    the offer stands (disetujui): the terms are fixed and not yet accepted."""
+    loan = get_loan(session, loan_id, lock=True)
+    row = guarantor_of(session, loan, guarantor)
+    if member_number != guarantor:
+        raise NotTheGuarantor()
+    _require(loan, "jamin", LoanStatus.DISETUJUI)
+    if row.consented_at is not None:
+        raise GuarantorAlreadyConsented(number=guarantor, loan_id=loan.id)
+    member = members.get_member(session, guarantor)
+    if member.status is not MemberStatus.ANGGOTA:
+        raise MemberNotActive(number=member.number, status=member.status.value)
+    if member.wallet_address is None:
+        raise WalletNotLinked(number=guarantor)
+    signer = loan_terms.recover_signer(consent_data(loan, guarantor, domain()), signature)
+    if signer.lower() != member.wallet_address.lower():
+        raise GuarantorSignerMismatch(number=guarantor, loan_id=loan.id)
+    row.consent_signature = signature
+    row.consented_at = clock.now()
+    seq = _decide(session, loan, action="jamin", actor=f"anggota:{guarantor}",
+                  role=Role.ANGGOTA.value,
+                  data={"guarantor": guarantor, "terms_hash": loan.terms_hash,
+                        "signature": signature})
+    return row, seq
 
 
 def accepted_on_chain(session: Session, loan_id: int) -> bool:

@@ -97,3 +97,9 @@ class ContactUnchanged(InvalidInput):
     code = "contact_unchanged"
     message_id = "Telepon, alamat dan pekerjaan anggota {number} sama dengan yang tersimpan."
     message_en = "Member {number}'s phone, address and occupation equal the stored ones."
+
+
+class RelatedPartyUnchanged(Conflict):
+    code = "related_party_unchanged"
+    message_id = "Status pihak terkait anggota {number} sudah {value}."
+    message_en = "Member {number}'s related-party flag is already {value}."

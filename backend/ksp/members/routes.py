@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +24,7 @@ from ksp.api.deps import (
 from ksp.api.openapi import error_responses
 from ksp.api.types import HumanText, OptionalText, Tanggal
 from ksp.auth.errors import TooManyChallenges
-from ksp.auth.service import READ_ALL, WRITE
+from ksp.auth.service import APPROVE, READ_ALL, WRITE
 from ksp.core import clock
 from ksp.core.errors import Forbidden
 from ksp.core.money import format_rupiah
@@ -36,6 +36,7 @@ from ksp.members.errors import (
     DuplicateNik,
     InvalidNik,
     MemberNotActive,
+    RelatedPartyUnchanged,
     UnknownMember,
     WalletAlreadyLinked,
     WalletProofInvalid,
@@ -44,10 +45,11 @@ from ksp.members.errors import (
 )
 from ksp.members.models import Member, MemberStatus
 from ksp.savings import service as savings
-from ksp.savings.errors import ExitBeforeJoining
+from ksp.savings.errors import ExitBeforeJoining, MemberHasOpenLoan
 
 router = APIRouter(prefix="/api/v1", tags=["anggota"])
 TellerWriter = Annotated[Writer, Depends(writer_for(*WRITE))]
+BoardWriter = Annotated[Writer, Depends(writer_for(*APPROVE))]
 
 
 class WalletProof(BaseModel):
@@ -88,6 +90,21 @@ class ExitIn(BaseModel):
     tanggal: Tanggal | None = None
     alasan: OptionalText = Field(None, max_length=200,
                                      description="Alasan, wajib bila tanggal sebelum hari ini")
+
+
+class RelatedPartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    related_party: Literal["pengurus", "pengawas", "keluarga"] | None = Field(
+        description="Pihak terkait (Permenkop 8/2023 Pasal 44): pengurus, pengawas, keluarga "
+                    "mereka, atau null / related party, or null for none")
+    alasan: OptionalText = Field(None, max_length=200, description="Alasan / reason")
+
+
+class RelatedPartyOut(BaseModel):
+    number: int
+    related_party: str | None
+    seq: int
 
 
 class ChallengeIn(BaseModel):
@@ -239,7 +256,8 @@ def edit_contact(number: MemberNumber, body: ContactIn, writer: TellerWriter,
 
 @router.post("/members/{number}/exit", status_code=200, response_model=ExitResult,
              responses=error_responses(UnknownMember, MemberNotActive, ExitBeforeJoining,
-                                       PeriodClosed, *POSTING_DATE_ERRORS))
+                                       MemberHasOpenLoan, PeriodClosed,
+                                       *POSTING_DATE_ERRORS))
 def exit_member(number: MemberNumber, body: ExitIn, writer: TellerWriter) -> Any:
     """Anggota keluar: pokok, wajib and sukarela are paid back through the ledger."""
     def act(session: Any) -> tuple[int, Any, int | None]:
@@ -248,5 +266,18 @@ def exit_member(number: MemberNumber, body: ExitIn, writer: TellerWriter) -> Any
         member = service.get_member(session, number)
         return 200, {**summary(member), "paid_out": {j.value: a for j, a in paid.items()},
                      "paid_out_total": sum(paid.values())}, None
+
+    return writer.run(body.model_dump(mode="json") | {"member": number}, act)
+
+
+@router.put("/members/{number}/related-party", response_model=RelatedPartyOut,
+            responses=error_responses(UnknownMember, MemberNotActive, RelatedPartyUnchanged))
+def set_related_party(number: MemberNumber, body: RelatedPartyIn, writer: BoardWriter) -> Any:
+    """Pihak terkait: pengurus menandai (atau melepas) anggota sebagai pihak terkait; pinjaman
+    yang diajukan sesudahnya perlu persetujuan pengawas dan tunduk pada batasnya."""
+    def act(session: Any) -> tuple[int, Any, int]:
+        seq = service.set_related_party(session, number, body.related_party,
+                                        actor=writer.principal.actor, reason=body.alasan)
+        return 200, {"number": number, "related_party": body.related_party, "seq": seq}, seq
 
     return writer.run(body.model_dump(mode="json") | {"member": number}, act)

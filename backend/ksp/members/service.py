@@ -14,6 +14,7 @@ from stdnum.id import nik as stdnum_nik
 from ksp.chain.outbox import OutboxKind, enqueue
 from ksp.core import clock
 from ksp.core.crypto import PiiCipher, commitment
+from ksp.core.errors import InvalidInput
 from ksp.core.settings import get_settings
 from ksp.ledger import dates, log
 from ksp.ledger.chart import SAVINGS_TOKEN_IDS
@@ -23,6 +24,7 @@ from ksp.members.errors import (
     DuplicateNik,
     InvalidNik,
     MemberNotActive,
+    RelatedPartyUnchanged,
     UnknownMember,
     WalletAlreadyLinked,
     WalletTaken,
@@ -158,6 +160,32 @@ def mark_exited(session: Session, member: Member, *, on: dt.date,
         enqueue(session, seq=appended.seq, kind=OutboxKind.EXIT_MEMBER,
                 data={"member": member.number})
     return appended.seq
+
+
+# Related parties for lending (Permenkop 8/2023 Pasal 44): pengurus, pengawas, or their
+# family. Their loans need a pengawas approval and stay under the AD/ART cap.
+RELATED_PARTY_KINDS = ("pengurus", "pengawas", "keluarga")
+
+
+def set_related_party(session: Session, number: int, value: str | None, *, actor: str,
+                      reason: str | None = None) -> int:
+    """Flags (or unflags, with None) a member as a related party; a log entry names who
+    changed what. Loans keep the flag they were applied with. Returns the seq."""
+    if value is not None and value not in RELATED_PARTY_KINDS:
+        raise InvalidInput(field="related_party",
+                           reason_id="harus pengurus, pengawas, keluarga atau kosong",
+                           reason_en="must be pengurus, pengawas, keluarga or empty")
+    member = get_member(session, number, lock=True)
+    if member.status is MemberStatus.KELUAR:
+        raise MemberNotActive(number=member.number, status=member.status.value)
+    if member.related_party == value:
+        raise RelatedPartyUnchanged(number=member.number, value=value or "bukan pihak terkait")
+    data: dict[str, object] = {"member": member.number, "from": member.related_party,
+                               "to": value, "by": actor}
+    if reason:
+        data["reason"] = reason
+    member.related_party = value
+    return log.append(session, "anggota.pihak_terkait", data).seq
 
 
 @dataclass(frozen=True)

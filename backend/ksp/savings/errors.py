@@ -37,3 +37,11 @@ class ExitBeforeJoining(InvalidInput):
     code = "exit_before_joining"
     message_id = "Tanggal keluar {date} sebelum tanggal masuk {joined_on}."
     message_en = "Exit date {date} is before the joining date {joined_on}."
+
+
+class MemberHasOpenLoan(Conflict):
+    code = "member_has_open_loan"
+    message_id = ("Anggota {number} masih memiliki pinjaman {loan_id} ({status}, sisa pokok "
+                  "{outstanding}); lunasi pinjaman itu sebelum keluar.")
+    message_en = ("Member {number} still has loan {loan_id} ({status}, outstanding pokok "
+                  "{outstanding}); repay that loan before exiting.")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ksp.accounting import postings, products
@@ -21,6 +21,7 @@ from ksp.core.money import MAX_AMOUNT, format_rupiah
 from ksp.ledger import chart, dates, log
 from ksp.ledger.models import JournalEntry, JournalLine
 from ksp.ledger.reports import member_balances
+from ksp.loans.models import Loan, LoanRepayment, LoanStatus
 from ksp.members import service as members
 from ksp.members.errors import MemberNotActive, UnknownMember
 from ksp.members.models import Member, MemberStatus
@@ -28,6 +29,7 @@ from ksp.savings.errors import (
     ExitBeforeJoining,
     InsufficientBalance,
     InvalidAmount,
+    MemberHasOpenLoan,
     PokokAlreadyPaid,
     PokokAmountMismatch,
     WithdrawalNotAllowed,
@@ -231,6 +233,7 @@ def exit_member(
         raise MemberNotActive(number=member.number, status=member.status.value)
     if member.joined_on is not None and on < member.joined_on:
         raise ExitBeforeJoining(joined_on=member.joined_on.isoformat(), date=on.isoformat())
+    _refuse_open_loan(session, member.number)
     # The exit is dated like a posting, also when nothing is paid out.
     reason = dates.check_posting_date(on, today=clock.today(), reason=reason,
                                       closed_through=log.lock_head(session).closed_through)
@@ -242,6 +245,27 @@ def exit_member(
         _mirror(session, entry.seq, member, jenis, -paid)
     members.mark_exited(session, member, on=on, reason=reason)
     return owed
+
+
+# Loans paid out and not ended (lunas, written off, restructured) are owed; an application
+# or an offer not yet paid out does not hold up an exit (it is refused at approval or
+# disbursement once the member has left).
+LOAN_OPEN = (LoanStatus.AKTIF, LoanStatus.MACET)
+
+
+def _refuse_open_loan(session: Session, member_number: int) -> None:
+    """A member leaves only once every loan paid out to them has ended: the exit pays the
+    savings out, which the cooperative would otherwise net against the loan."""
+    loan = session.scalars(select(Loan).where(Loan.member_number == member_number,
+                                              Loan.status.in_(LOAN_OPEN))
+                           .order_by(Loan.id)).first()
+    if loan is None:
+        return
+    repaid = session.scalar(select(func.coalesce(func.sum(LoanRepayment.pokok), 0))
+                            .where(LoanRepayment.loan_id == loan.id))
+    outstanding = loan.principal - int(repaid or 0)
+    raise MemberHasOpenLoan(number=member_number, loan_id=loan.id, status=loan.status.value,
+                            outstanding=format_rupiah(outstanding))
 
 
 @dataclass(frozen=True)

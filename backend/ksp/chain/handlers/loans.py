@@ -13,7 +13,7 @@ Payloads (all ints; addresses and hashes 0x-prefixed hex):
 - RECORD_REPAYMENT, WRITE_OFF_LOAN, RECORD_RECOVERY  seq of the ledger entry: member,
   loan_id, amount
 - SET_LOAN_STATUS ref "loan:<id>:status:<seq>": member, loan_id, status (3 Repaid,
-  4 Defaulted)
+  4 Defaulted, 7 Restructured: replaced by a new loan, whose id the log entry names)
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class LoanStatus(enum.IntEnum):
     DEFAULTED = 4
     WRITTEN_OFF = 5
     CANCELLED = 6
+    RESTRUCTURED = 7
 
 
 def loan_order_key(item: OutboxItem) -> Hashable:
@@ -89,7 +90,7 @@ class RegisterLoan(_OneLoanPerCall):
 
 # Where a loan can only be once its acceptance landed.
 _ACCEPTED = frozenset({LoanStatus.ACTIVE, LoanStatus.REPAID, LoanStatus.DEFAULTED,
-                       LoanStatus.WRITTEN_OFF})
+                       LoanStatus.WRITTEN_OFF, LoanStatus.RESTRUCTURED})
 
 
 class AcceptLoan(_OneLoanPerCall):
@@ -120,12 +121,14 @@ class CancelLoan(_OneLoanPerCall):
 
 
 # A status set, and the statuses a loan can only reach after it: Defaulted may still become
-# Repaid (collections) or WrittenOff; Repaid is final. Rows of a loan go in queue order, so
-# a Repaid loan seen when resending its Defaulted row passed through Defaulted first.
+# Repaid (collections), WrittenOff or Restructured; Repaid and Restructured are final. Rows
+# of a loan go in queue order, so a Repaid loan seen when resending its Defaulted row passed
+# through Defaulted first.
 _AT_OR_PAST = {
     LoanStatus.REPAID: frozenset({LoanStatus.REPAID}),
     LoanStatus.DEFAULTED: frozenset({LoanStatus.DEFAULTED, LoanStatus.WRITTEN_OFF,
-                                     LoanStatus.REPAID}),
+                                     LoanStatus.REPAID, LoanStatus.RESTRUCTURED}),
+    LoanStatus.RESTRUCTURED: frozenset({LoanStatus.RESTRUCTURED}),
 }
 
 
