@@ -134,14 +134,17 @@ def verify_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bar (default: when on a terminal)")] = None,
+    rat_voting: Annotated[str | None, typer.Option(
+        "--rat-voting", help="RatVoting address: check each meeting's tallies on chain")] = None,
 ) -> None:
-    """Verify an exported log against the on-chain anchors. Exit 0 only if all holds;
+    """Verify an exported log against the on-chain anchors (and, with --rat-voting, every
+    finalized RAT's on-chain tallies against its results in the log). Exit 0 only if all holds;
     1 on any mismatch; 2 if the audit cannot run. No database, no server."""
     from ksp.anchoring.verify import report_lines, verify
 
     show = sys.stderr.isatty() if progress is None else progress
     result = verify(log, rpc, registry, from_block=from_block, expected_chain_id=chain_id,
-                    progress=show)
+                    progress=show, rat_voting=rat_voting)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False))
     else:
