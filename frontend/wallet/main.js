@@ -47,7 +47,14 @@ let polling = null;
 let chainReads = 0;    // only the latest chain read may draw its result
 
 const $ = (id) => document.getElementById(id);
-const draw = () => { render(S); if (receiptUi) receiptUi.renderReceipt(S); };
+// The RAT section is its own module (wallet/rat.js), drawn from the same state.
+let ratUi = null;
+const draw = () => {
+  render(S);
+  if (receiptUi) receiptUi.renderReceipt(S);
+  if (ratUi) ratUi.drawRat();
+};
+import('./rat.js').then((m) => { m.startRat(S, draw); ratUi = m; draw(); }, () => {});
 
 // --- feedback -------------------------------------------------------------------------
 function say(key, vars) { S.status = key ? { key, vars } : null; renderMessages(S); }

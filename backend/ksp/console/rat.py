@@ -29,6 +29,7 @@ from ksp.console.common import (
     new_key,
     page,
     refused,
+    settings_of,
     to_login,
     writer_for,
 )
@@ -233,6 +234,40 @@ def meeting_page(request: Request, meeting_id: int, ok: str | None = None) -> Re
     if who is None:
         return to_login()
     return _meeting_page(request, who, meeting_id, ok=ok)
+
+
+def _pdf(request: Request, meeting_id: int, minutes: bool) -> Response:
+    from ksp.printing.render import html_to_pdf
+    from ksp.rat.minutes import minutes_html
+    from ksp.rat.routes import rat_voting_address
+
+    who = web.principal(request)
+    if who is None:
+        return to_login()
+    if not 1 <= meeting_id <= INT64_MAX:
+        return _no_meeting(request, who, meeting_id)
+    settings = settings_of(request)
+    try:
+        with factory(request)() as session:
+            html = (minutes_html(session, meeting_id, settings.coop_name,
+                                 rat_voting_address(settings)) if minutes
+                    else service.invitation_html(session, meeting_id, settings.coop_name))
+    except KspError as exc:
+        return refused(request, who, exc.render_id(), exc.render_en(), exc.status)
+    name = "risalah" if minutes else "undangan"
+    return Response(html_to_pdf(html), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}-rat-{meeting_id}.pdf"',
+        "Cache-Control": "no-store"})
+
+
+@router.get("/rat/{meeting_id}/undangan.pdf")
+def invitation_pdf(request: Request, meeting_id: int) -> Response:
+    return _pdf(request, meeting_id, minutes=False)
+
+
+@router.get("/rat/{meeting_id}/risalah.pdf")
+def minutes_pdf(request: Request, meeting_id: int) -> Response:
+    return _pdf(request, meeting_id, minutes=True)
 
 
 Act = Callable[[Session, Principal], tuple[int, Any, int | None]]
