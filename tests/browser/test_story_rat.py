@@ -101,11 +101,31 @@ def test_the_rat_on_the_page_and_in_the_console(browser: Any, settings: Settings
             phone_context, phone, phone_outside, phone_problems = guarded_context(
                 browser, (base, rpc), viewport={"width": 360, "height": 740})
 
-            # The member votes on the LPJ on the phone.
+            # A server that shows the member another text than it committed: the page
+            # recomputes the item's hash, refuses to sign, and nothing is sent.
+            def altered(route: Any) -> None:
+                reply = route.fetch()
+                shown = reply.json()
+                shown[0]["items"][0]["text"] += " (diubah)"
+                route.fulfill(response=reply, json=shown)
+
+            phone.route(re.compile(r".*/api/v1/rat/meetings$"), altered)
             phone.goto(base + "/")
             import_key(phone, coop.keys[PHONE_MEMBER].key.hex().removeprefix("0x"))
             sign_in_phone(phone)
             rat = phone.locator("#rat")
+            lpj = rat.locator(".rat-item").nth(0)
+            expect(lpj).to_contain_text("(diubah)")
+            lpj.get_by_label("Setuju", exact=True).check()
+            lpj.get_by_role("button", name="Tanda tangani dan kirim suara").click()
+            expect(rat.locator("#rat-error")).to_contain_text(
+                "Isi acara ini tidak sama dengan yang dicatat")
+            assert coop.rows()["rat_ballots"] == 15
+            phone.unroute(re.compile(r".*/api/v1/rat/meetings$"))
+            phone.get_by_role("button", name="Keluar", exact=True).click()
+
+            # The member votes on the LPJ on the phone, as committed.
+            sign_in_phone(phone)
             expect(rat.locator(".rat-public")).to_contain_text(
                 "pilihan Anda akan terlihat di rantai publik")
             lpj = rat.locator(".rat-item").nth(0)
