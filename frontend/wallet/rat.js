@@ -141,6 +141,7 @@ async function checkCounted(m, item, ballot) {
       if (outcome) {
         const tally = (await voting.tally(m.id, item.position)).map((c) => Number(c));
         result.tallyOk = JSON.stringify(tally) === JSON.stringify(outcome.data.online);
+        result.anchored = await anchoredResult(E, config, outcome.seq, tally);
       }
     } finally {
       provider.destroy();
@@ -160,6 +161,28 @@ function stateText(state) {
   if (state === 'notyet') return t('ratNotCountedYet');
   if (state === 'bad') return t('ratCountBad');
   return t('ratChainDown');
+}
+
+// The result entry as anchored: its inclusion proof checked here, the root read from the
+// AnchorRegistry over the chain's RPC (the "periksa entri" machinery), and the entry's own
+// online counts equal to the chain's tally. {state: 'ok', block} | 'notyet' | 'bad' | 'down'.
+async function anchoredResult(E, config, seq, tally) {
+  let proof;
+  try {
+    proof = await api('GET', `/api/v1/log/entries/${seq}/proof`, null, S.session.token);
+  } catch (e) {
+    return { state: e && e.code === 'not_anchored_yet' ? 'notyet' : 'down' };
+  }
+  const [{ checkProof }, { readAnchor }] = await Promise.all(
+    [import('../lib/proof.js'), import('../lib/chain.js')]);
+  const own = checkProof(proof, E.keccak256);
+  if (!own.ok) return { state: 'bad' };
+  const payload = JSON.parse(proof.payload);
+  if (JSON.stringify(payload.data.online) !== JSON.stringify(tally)) return { state: 'bad' };
+  const read = await readAnchor(config, proof.anchor && proof.anchor.block, proof.tree_size,
+    own.root);
+  return read.state === 'ok' ? { state: 'ok', block: read.anchor.block }
+    : { state: read.state === 'down' ? 'down' : 'bad' };
 }
 
 function choiceLabel(item, choice) {
@@ -196,6 +219,13 @@ function checkLine(m, item) {
   const parts = [stateText(c.state)];
   if (c.tallyOk === true) parts.push(t('ratTallyMatches'));
   if (c.tallyOk === false) parts.push(t('ratTallyDiffers'));
+  if (c.anchored && c.anchored.state === 'ok') {
+    parts.push(t('ratAnchored', { block: c.anchored.block }));
+  } else if (c.anchored && c.anchored.state === 'notyet') {
+    parts.push(t('ratAnchorNotYet'));
+  } else if (c.anchored && c.anchored.state === 'bad') {
+    parts.push(t('ratAnchorBad'));
+  }
   return h('p', { class: `rat-check rat-${c.state}`, role: 'status' }, parts.join(' '));
 }
 

@@ -8,8 +8,8 @@ phone, the chain's RPC) blocked:
 - the secretary records attendance in the console by typed member number; after the window
   the chair records the in-person counts and a pengawas co-signs each;
 - the meeting is closed, finalized on chain and the results recorded; the member's page
-  then shows "suara saya dihitung ✓", the quorum held and the minutes' online count equal
-  to the chain's tally.
+  then shows "suara saya dihitung ✓", the quorum held, the result's online count equal to
+  the chain's tally, and the result entry's proof against the anchor on chain.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from ksp.anchoring.job import AnchorJob
 from ksp.api.app import create_app
 from ksp.auth.models import Role
 from ksp.auth.service import create_staff
@@ -182,6 +183,10 @@ def test_the_rat_on_the_page_and_in_the_console(browser: Any, settings: Settings
             expect(hasil).to_contain_text("DITERIMA")
             expect(desk.locator("#rat-status")).to_contain_text("Diputuskan")
             desk.screenshot(path=str(SCREENS / "console-rat-hasil.png"), full_page=True)
+            registry = runtime.deployment["contracts"]["AnchorRegistry"]
+            anchored = AnchorJob(app.state.sessionmaker, w3, registry["address"],
+                                 chain_settings, from_block=registry["block"]).anchor_now()
+            assert anchored.block is not None, anchored.message
             pdf = desk.request.get(desk.locator("#rat-risalah").get_attribute("href")
                                    and f"{base}/staff/rat/{meeting.id}/risalah.pdf")
             assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
@@ -199,6 +204,8 @@ def test_the_rat_on_the_page_and_in_the_console(browser: Any, settings: Settings
                                                                timeout=30_000)
             expect(lpj.locator(".rat-check")).to_contain_text(
                 "Hitungan daring di risalah sama dengan hitungan di rantai ✓")
+            expect(lpj.locator(".rat-check")).to_contain_text(
+                f"tercatat di log yang di-anchor di blockchain (blok {anchored.block}) ✓")
             phone.screenshot(path=str(SCREENS / "wallet-rat-dihitung.png"), full_page=True)
 
             assert desk_outside == [] and phone_outside == []

@@ -92,3 +92,18 @@ def test_the_minutes_pdf_over_http(coop: Coop, db_settings: Settings) -> None:
                        client.staff(Role.PENGURUS))
     assert reply.status_code == 200 and reply.content.startswith(b"%PDF")
     assert "DITERIMA" in _text(reply.content)
+
+
+def test_every_member_reads_the_results_but_not_others_attendance(
+        coop: Coop, db_settings: Settings) -> None:
+    meeting_id = _decided(coop)
+    with coop.factory() as session:
+        result_seq = session.scalars(select(ItemResult.seq).order_by(ItemResult.seq)).first()
+        present_seq = service.attendance_of(session, meeting_id)[0].seq  # member 23
+    client = KspClient(db_settings)
+    token = client.member_login(coop.keys[5])  # member 5 was not in the hall
+    reply = client.get(f"/api/v1/log/entries/{result_seq}", token)
+    assert reply.status_code == 200 and '"kind":"rat.hasil"' in reply.json()["payload"]
+    assert client.get(f"/api/v1/log/entries/{present_seq}", token).status_code == 403
+    proof = client.get(f"/api/v1/log/entries/{result_seq}/proof", token)
+    assert proof.status_code == 409 and proof.json()["code"] == "not_anchored_yet"
