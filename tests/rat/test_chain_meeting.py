@@ -13,7 +13,9 @@ from typing import Any
 import rfc8785
 
 from ksp.anchoring.export import stream_export
+from ksp.anchoring.job import AnchorJob
 from ksp.anchoring.merkle import leaf_hash
+from ksp.anchoring.verify import EXIT_MISMATCH, EXIT_OK, verify
 from ksp.anchoring.verify.lines import Scan
 from ksp.anchoring.verify.rat import chain_reader
 from ksp.anchoring.verify.result import AuditResult, Finding
@@ -42,7 +44,8 @@ def move_chain_to(runtime: ChainRuntime, instant: dt.datetime) -> None:
     clock.freeze(instant)
 
 
-def test_the_worked_meeting_on_anvil(settings: Settings, own_anvil: Any) -> None:
+def test_the_worked_meeting_on_anvil(settings: Settings, own_anvil: Any,
+                                     tmp_path: Any) -> None:
     chain_settings = settings.model_copy(update={"rpc_url": own_anvil.url})
     runtime = ChainRuntime(chain_settings)
     runtime.deploy()
@@ -101,6 +104,34 @@ def test_the_worked_meeting_on_anvil(settings: Settings, own_anvil: Any) -> None
     assert [o["member"] for o in reply.json()["officers"]] == [1, 2, 3]
     story.assert_worked_results(story.results(coop, meeting))
     audit_the_export(coop, w3, voting.address)
+    registry = runtime.deployment["contracts"]["AnchorRegistry"]
+    anchored = AnchorJob(coop.factory, w3, registry["address"], chain_settings,
+                         from_block=registry["block"]).anchor_now()
+    assert anchored.block is not None, anchored.message
+    ksp_audit_verify(coop, own_anvil.url, registry["address"], voting.address, tmp_path)
+
+
+def ksp_audit_verify(coop: Coop, rpc: str, registry: str, rat_voting_address: str,
+                     tmp_path: Any) -> None:
+    """The whole `ksp audit verify --rat-voting` on the anchored export: exit 0; with a
+    changed count in a result (leaf rehashed, as a careful tamperer does), exit 1 naming
+    the meeting and the item."""
+    lines = list(stream_export(coop.factory))
+    clean, tampered = tmp_path / "log.jsonl", tmp_path / "tampered.jsonl"
+    clean.write_text("".join(lines), encoding="utf-8")
+
+    def fewer_against(data: dict[str, Any]) -> None:
+        data["online"][0] -= 1
+        data["total"][0] -= 1
+
+    tampered.write_text("".join(_tampered(lines, "rat.hasil", 0, fewer_against)),
+                        encoding="utf-8")
+    result = verify(clean, rpc, registry, rat_voting=rat_voting_address)
+    assert result.exit_code == EXIT_OK, [f.to_json() for f in result.findings]
+    result = verify(tampered, rpc, registry, rat_voting=rat_voting_address)
+    assert result.exit_code == EXIT_MISMATCH
+    [found] = [f for f in result.findings if f.code == "rat_online_mismatch"]
+    assert found.message_en.startswith("RAT 1 item no. 1 (position 0)")
 
 
 def _rat_findings(lines: list[str], w3: Any, address: str) -> list[Finding]:
