@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -400,8 +401,8 @@ def _count(text: str, field: str) -> int:
 
 @router.post("/rat/{meeting_id}/acara/{position}/langsung")
 def record_counts(request: Request, meeting_id: int, position: int, form: Form) -> Response:
-    fields = {k: v[:80] for k, v in form.items() if k.startswith("c") or k in (
-        "ballots", "overridden")}
+    fields = {k: v[:80] for k, v in form.items()
+              if re.fullmatch(r"c[0-9]{1,2}", k) or k in ("ballots", "overridden")}
 
     def act(session: Session, who: Principal) -> tuple[int, Any, int | None]:
         item = service.get_item(session, meeting_id, position)
