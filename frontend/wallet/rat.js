@@ -14,8 +14,10 @@ import { translate } from '../lib/i18n.js';
 const R = {
   meetings: null,   // GET /rat/meetings (announced or later)
   mine: {},         // meeting id -> my ballots (receipts)
+  proxies: {},      // meeting id -> appointments I gave or was given
   results: {},      // meeting id -> GET results
   picks: {},        // "meeting:position" -> choice being made
+  typed: {},        // meeting id -> the proxy's member number being typed
   checks: {},       // "meeting:position" -> {state, ...} of "my ballot was counted"
   error: null,
   busy: false,
@@ -24,6 +26,14 @@ const R = {
 const BALLOT_TYPES = { Ballot: [
   { name: 'meetingId', type: 'uint64' }, { name: 'proposalIndex', type: 'uint32' },
   { name: 'contentHash', type: 'bytes32' }, { name: 'choice', type: 'uint256' }] };
+const PROXY_TYPES = {
+  Proxy: [{ name: 'meetingId', type: 'uint64' }, { name: 'principalNumber', type: 'uint64' },
+    { name: 'proxy', type: 'address' }, { name: 'agendaHash', type: 'bytes32' }],
+  ProxyAcceptance: [{ name: 'meetingId', type: 'uint64' },
+    { name: 'principalNumber', type: 'uint64' }, { name: 'proxy', type: 'address' }],
+  ProxyRevocation: [{ name: 'meetingId', type: 'uint64' },
+    { name: 'principalNumber', type: 'uint64' }],
+};
 const RAT_ABI = [
   'event BallotsCast(uint64 indexed meetingId, uint32 indexed proposalIndex, bytes ballots)',
   'function proposal(uint64 meetingId, uint32 proposalIndex) view returns (uint8 kind, uint8 seats, uint8 candidateCount, bytes32 contentHash)',
@@ -62,9 +72,11 @@ export async function loadRat() {
   if (!session) { R.meetings = null; R.session = null; return; }
   const all = await api('GET', '/api/v1/rat/meetings', null, session.token);
   const shown = all.filter((m) => m.status !== 'draft');
-  const mine = {}; const results = {};
+  const mine = {}; const results = {}; const proxies = {};
   await Promise.all(shown.map(async (m) => {
     mine[m.id] = await api('GET', `/api/v1/rat/meetings/${m.id}/ballots/mine`, null,
+      session.token);
+    proxies[m.id] = await api('GET', `/api/v1/rat/meetings/${m.id}/proxies/mine`, null,
       session.token);
     if (m.status === 'decided') {
       results[m.id] = await api('GET', `/api/v1/rat/meetings/${m.id}/results`, null,
@@ -72,7 +84,7 @@ export async function loadRat() {
     }
   }));
   if (S.session !== session) return;
-  Object.assign(R, { meetings: shown, mine, results, session, error: null });
+  Object.assign(R, { meetings: shown, mine, results, proxies, session, error: null });
 }
 
 function ownBallot(m, position) {
@@ -104,6 +116,79 @@ async function vote(m, item) {
   } finally {
     R.busy = false; redraw();
   }
+}
+
+// A signed step (surat kuasa): sign `primary` here, post it, read everything again.
+async function signed(m, primary, message, path, body) {
+  R.busy = true; R.error = null; redraw();
+  try {
+    await loadEthers();
+    if (!m.eip712_domain) throw { key: 'ratNoChain' };
+    const signature = await S.signer.signTypedData(m.eip712_domain,
+      { [primary]: PROXY_TYPES[primary] }, message);
+    await write(path, { ...body, signature }, S.session.token);
+    await loadRat();
+  } catch (e) {
+    R.error = e && (e.key || e.message_en) ? e
+      : { message: String(e && e.message || e), message_en: String(e && e.message || e) };
+  } finally {
+    R.busy = false; redraw();
+  }
+}
+
+async function appoint(m, typed) {
+  const proxy = Number(String(typed).trim());
+  if (!Number.isSafeInteger(proxy) || proxy < 1) { R.error = { key: 'ratProxyNumber' }; redraw(); return; }
+  let found;
+  try {
+    found = await api('GET', `/api/v1/rat/meetings/${m.id}/proxies/address/${proxy}`, null,
+      S.session.token);
+  } catch (e) {
+    R.error = e; redraw(); return;
+  }
+  await signed(m, 'Proxy', { meetingId: m.id, principalNumber: S.session.member,
+    proxy: found.address, agendaHash: m.agenda_hash }, `/api/v1/rat/meetings/${m.id}/proxies`,
+  { proxy });
+}
+
+function proxyView(m) {
+  const me = S.session.member;
+  const rows = R.proxies[m.id] || [];
+  const given = rows.find((p) => p.principal === me);
+  const kids = [h('h4', null, t('ratProxyH'))];
+  if (given) {
+    const state = given.revoked ? t('ratProxyRevoked')
+      : given.accepted ? t('ratProxyAccepted') : t('ratProxyWaiting');
+    kids.push(h('p', { id: `rat-proxy-given-${m.id}` },
+      t('ratProxyGiven', { n: given.proxy, state })));
+    if (!given.revoked && !given.used && m.status === 'announced') {
+      kids.push(h('button', { type: 'button', class: 'secondary', disabled: R.busy,
+        onclick: () => signed(m, 'ProxyRevocation', { meetingId: m.id, principalNumber: me },
+          `/api/v1/rat/meetings/${m.id}/proxies/revoke`, {}) }, t('ratProxyRevokeBtn')));
+    }
+  } else if (m.status === 'announced' && !(R.mine[m.id] || []).some((b) => b.member === me)) {
+    // What is typed lives in R, so a redraw of the page (a refresh) keeps it.
+    const input = h('input', { id: `rat-proxy-number-${m.id}`, inputmode: 'numeric',
+      autocomplete: 'off', value: R.typed[m.id] || '',
+      oninput: (ev) => { R.typed[m.id] = ev.target.value; } });
+    kids.push(h('p', { class: 'muted' }, t('ratProxyNote')),
+      h('label', { for: `rat-proxy-number-${m.id}` }, t('ratProxyNumberLabel')), input,
+      h('button', { type: 'button', class: 'secondary', disabled: R.busy,
+        onclick: () => appoint(m, R.typed[m.id] || '') }, t('ratProxyGiveBtn')));
+  }
+  for (const p of rows.filter((x) => x.proxy === me)) {
+    const state = p.revoked ? t('ratProxyRevoked')
+      : p.accepted ? t('ratProxyAccepted') : t('ratProxyWaiting');
+    kids.push(h('p', null, t('ratProxyReceived', { n: p.principal, state })));
+    if (!p.accepted && !p.revoked && m.status === 'announced') {
+      kids.push(h('button', { type: 'button', class: 'secondary', disabled: R.busy,
+        onclick: () => signed(m, 'ProxyAcceptance', { meetingId: m.id,
+          principalNumber: p.principal, proxy: S.address },
+        `/api/v1/rat/meetings/${m.id}/proxies/${p.principal}/accept`, {}) },
+      t('ratProxyAcceptBtn')));
+    }
+  }
+  return h('div', { class: 'rat-proxies', id: `rat-proxies-${m.id}` }, ...kids);
 }
 
 // My number and my choice among the item's BallotsCast records (8-byte member number,
@@ -272,7 +357,8 @@ function meetingView(m) {
     quorum ? h('p', { class: 'rat-quorum' }, quorum.quorum_reached
       ? t('ratQuorumHeld', { p: quorum.participants, e: quorum.eligible })
       : t('ratQuorumNot', { p: quorum.participants, e: quorum.eligible })) : null,
-    h('ol', { class: 'rat-items' }, ...m.items.map((item) => itemView(m, item))));
+    h('ol', { class: 'rat-items' }, ...m.items.map((item) => itemView(m, item))),
+    proxyView(m));
 }
 
 export function renderRat() {

@@ -2,6 +2,7 @@
 the test moves the chain's clock), with every request outside this server (and, for the
 phone, the chain's RPC) blocked:
 
+- a member gives a surat kuasa on the page and revokes it once accepted;
 - a member votes on the wallet page at 360x740: the page says before signing that the
   choice will be public on chain, recomputes the item's content hash, signs the EIP-712
   ballot with the key held on the phone, and shows the receipt;
@@ -125,8 +126,17 @@ def test_the_rat_on_the_page_and_in_the_console(browser: Any, settings: Settings
             phone.unroute(re.compile(r".*/api/v1/rat/meetings$"))
             phone.get_by_role("button", name="Keluar", exact=True).click()
 
-            # The member votes on the LPJ on the phone, as committed.
+            # The member votes on the LPJ on the phone, as committed; first a surat kuasa
+            # to member 6, accepted by 6, then revoked: the member votes themself.
             sign_in_phone(phone)
+            proxies = phone.locator(f"#rat-proxies-{meeting.id}")
+            proxies.get_by_label("Nomor anggota penerima kuasa").fill("6")
+            proxies.get_by_role("button", name="Tanda tangani surat kuasa").click()
+            expect(proxies).to_contain_text(
+                "Kuasa kepada anggota no. 6: menunggu persetujuan penerima.")
+            coop.accept(meeting, PHONE_MEMBER, 6)
+            proxies.get_by_role("button", name="Cabut kuasa").click()
+            expect(proxies).to_contain_text("Kuasa kepada anggota no. 6: dicabut.")
             expect(rat.locator(".rat-public")).to_contain_text(
                 "pilihan Anda akan terlihat di rantai publik")
             lpj = rat.locator(".rat-item").nth(0)

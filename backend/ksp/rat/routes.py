@@ -62,6 +62,7 @@ MemberWriter = Annotated[Writer, Depends(writer_for(Role.ANGGOTA))]
 MeetingId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor RAT")]
 Position = Annotated[int, Path(ge=0, le=255, description="Nomor acara, dari 0")]
 PrincipalNo = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor pemberi kuasa")]
+ProxyNo = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor penerima kuasa")]
 
 SIGNED = (MeetingNotFound, WrongMeetingState, VotingNotOpen, NotEligible, UnknownMember,
           InvalidSignature, SignerMismatch, ChainNotReady)
@@ -389,6 +390,20 @@ def appoint_proxy(meeting_id: MeetingId, body: schemas.ProxyIn, writer: MemberWr
         return 201, schemas.proxy_out(row), row.seq
 
     return writer.run(body.model_dump(mode="json") | {"meeting": meeting_id}, act)
+
+
+@router.get("/meetings/{meeting_id}/proxies/address/{proxy}",
+            response_model=schemas.ProxyAddressOut,
+            responses=error_responses(MeetingNotFound, WrongMeetingState, VotingNotOpen,
+                                      ProxiesNotAllowed, NotEligible, UnknownMember,
+                                      InvalidProxy, Forbidden))
+def proxy_address(meeting_id: MeetingId, proxy: ProxyNo, principal: CurrentPrincipal,
+                  session: SessionDep) -> Any:
+    """Alamat dompet calon penerima kuasa, yang ditandatangani pemberi kuasa dalam `Proxy`
+    (anggota; alamat itu publik di daftar anggota di rantai)."""
+    if principal.role is not Role.ANGGOTA or principal.member_number is None:
+        raise Forbidden()
+    return {"member": proxy, "address": service.proxy_address(session, meeting_id, proxy)}
 
 
 @router.get("/meetings/{meeting_id}/proxies/mine", response_model=list[schemas.ProxyOut],
