@@ -26,6 +26,8 @@ const R = {
 const BALLOT_TYPES = { Ballot: [
   { name: 'meetingId', type: 'uint64' }, { name: 'proposalIndex', type: 'uint32' },
   { name: 'contentHash', type: 'bytes32' }, { name: 'choice', type: 'uint256' }] };
+const PROXY_BALLOT_TYPES = { ProxyBallot: [...BALLOT_TYPES.Ballot,
+  { name: 'principalNumber', type: 'uint64' }] };
 const PROXY_TYPES = {
   Proxy: [{ name: 'meetingId', type: 'uint64' }, { name: 'principalNumber', type: 'uint64' },
     { name: 'proxy', type: 'address' }, { name: 'agendaHash', type: 'bytes32' }],
@@ -92,8 +94,8 @@ function ownBallot(m, position) {
     && b.member === S.session.member);
 }
 
-async function vote(m, item) {
-  const pick = R.picks[keyOf(m.id, item.position)];
+async function vote(m, item, principal = null) {
+  const pick = R.picks[keyOf(m.id, item.position) + (principal ? `:${principal}` : '')];
   if (pick == null) { R.error = { key: 'ratPickFirst' }; redraw(); return; }
   R.busy = true; R.error = null; redraw();
   try {
@@ -105,9 +107,13 @@ async function vote(m, item) {
     if (!m.eip712_domain) throw { key: 'ratNoChain' };
     const message = { meetingId: m.id, proposalIndex: item.position,
       contentHash: item.content_hash, choice: pick };
-    const signature = await S.signer.signTypedData(m.eip712_domain, BALLOT_TYPES, message);
-    await write(`/api/v1/rat/meetings/${m.id}/ballots`, { position: item.position,
-      choice: pick, content_hash: item.content_hash, signature }, S.session.token);
+    const types = principal ? PROXY_BALLOT_TYPES : BALLOT_TYPES;
+    if (principal) message.principalNumber = principal;
+    const signature = await S.signer.signTypedData(m.eip712_domain, types, message);
+    const body = { position: item.position, choice: pick, content_hash: item.content_hash,
+      signature };
+    if (principal) body.principal = principal;
+    await write(`/api/v1/rat/meetings/${m.id}/ballots`, body, S.session.token);
     await loadRat();
   } catch (e) {
     R.error = e && (e.key || e.message_en) ? e
@@ -276,9 +282,9 @@ function choiceLabel(item, choice) {
   return names.length ? names.map((n) => t('ratCandidate', { n })).join(', ') : t('ratBlank');
 }
 
-function choiceControls(m, item) {
-  const k = keyOf(m.id, item.position);
-  const name = `rat-${m.id}-${item.position}`;
+function choiceControls(m, item, principal = null) {
+  const k = keyOf(m.id, item.position) + (principal ? `:${principal}` : '');
+  const name = `rat-${m.id}-${item.position}` + (principal ? `-${principal}` : '');
   if (!item.candidates) {
     return h('fieldset', { class: 'rat-choices' }, h('legend', null, t('ratYourChoice')),
       ...[1, 0, 2].map((c) => h('label', null, h('input', { type: 'radio', name, value: c,
@@ -337,6 +343,22 @@ function itemView(m, item) {
     kids.push(choiceControls(m, item));
     kids.push(h('button', { type: 'button', 'data-vote': k, disabled: R.busy,
       onclick: () => vote(m, item) }, t('ratSignBtn')));
+  }
+  // As a proxy: the principals whose appointment this member accepted (and still stands).
+  for (const p of (R.proxies[m.id] || []).filter((x) => x.proxy === S.session.member
+    && x.accepted && !x.revoked)) {
+    const cast = (R.mine[m.id] || []).find((b) => b.position === item.position
+      && b.member === p.principal);
+    const box = [h('h5', null, t('ratForPrincipal', { n: p.principal }))];
+    if (cast) {
+      box.push(h('p', { class: 'rat-receipt' }, t('ratReceipt', { id: cast.ballot_id,
+        choice: choiceLabel(item, cast.choice), status: cast.relay_status })));
+    } else if (m.voting_open) {
+      box.push(choiceControls(m, item, p.principal), h('button', { type: 'button',
+        disabled: R.busy, onclick: () => vote(m, item, p.principal) },
+      t('ratSignForBtn', { n: p.principal })));
+    }
+    kids.push(h('div', { class: 'rat-proxy-vote', id: `rat-for-${m.id}-${item.position}-${p.principal}` }, ...box));
   }
   const outcome = R.results[m.id]
     && R.results[m.id].results.find((r) => r.position === item.position);

@@ -2,7 +2,8 @@
 the test moves the chain's clock), with every request outside this server (and, for the
 phone, the chain's RPC) blocked:
 
-- a member gives a surat kuasa on the page and revokes it once accepted;
+- a member gives a surat kuasa on the page and revokes it once accepted; they accept
+  another member's and vote for them;
 - a member votes on the wallet page at 360x740: the page says before signing that the
   choice will be public on chain, recomputes the item's content hash, signs the EIP-712
   ballot with the key held on the phone, and shows the receipt;
@@ -125,6 +126,7 @@ def test_the_rat_on_the_page_and_in_the_console(browser: Any, settings: Settings
             assert coop.rows()["rat_ballots"] == 15
             phone.unroute(re.compile(r".*/api/v1/rat/meetings$"))
             phone.get_by_role("button", name="Keluar", exact=True).click()
+            coop.appoint(meeting, 17, PHONE_MEMBER)  # member 17 asks member 5 to vote for them
 
             # The member votes on the LPJ on the phone, as committed; first a surat kuasa
             # to member 6, accepted by 6, then revoked: the member votes themself.
@@ -137,15 +139,24 @@ def test_the_rat_on_the_page_and_in_the_console(browser: Any, settings: Settings
             coop.accept(meeting, PHONE_MEMBER, 6)
             proxies.get_by_role("button", name="Cabut kuasa").click()
             expect(proxies).to_contain_text("Kuasa kepada anggota no. 6: dicabut.")
+            expect(proxies).to_contain_text(
+                "Kuasa dari anggota no. 17: menunggu persetujuan penerima.")
+            proxies.get_by_role("button", name="Terima kuasa").click()
+            expect(proxies).to_contain_text("Kuasa dari anggota no. 17: diterima.")
+            drain(worker)  # the appointments, acceptances and the revocation on chain
             expect(rat.locator(".rat-public")).to_contain_text(
                 "pilihan Anda akan terlihat di rantai publik")
             lpj = rat.locator(".rat-item").nth(0)
             expect(lpj).to_contain_text("Pengesahan LPJ 2025")
             expect(rat.locator(".rat-item").nth(1)).to_contain_text("Rp 48.000.000")
             expect(rat.locator(".rat-item").nth(2)).to_contain_text("Anggota no. 3")
-            lpj.get_by_label("Setuju", exact=True).check()
+            lpj.get_by_label("Setuju", exact=True).first.check()  # own; then for member 17
             lpj.get_by_role("button", name="Tanda tangani dan kirim suara").click()
-            expect(lpj.locator(".rat-receipt")).to_contain_text("Setuju")
+            expect(lpj.locator(".rat-receipt").first).to_contain_text("Setuju")
+            for_17 = lpj.locator(f"#rat-for-{meeting.id}-0-17")
+            for_17.get_by_label("Setuju", exact=True).check()
+            for_17.get_by_role("button", name="Tanda tangani suara untuk anggota no. 17").click()
+            expect(for_17.locator(".rat-receipt")).to_contain_text("Setuju")
             phone.screenshot(path=str(SCREENS / "wallet-rat.png"), full_page=True)
             # The page and the contract are a pair: 360 px wide and nothing scrolls sideways.
             assert phone.evaluate("document.documentElement.scrollWidth") <= 360
@@ -188,8 +199,9 @@ def test_the_rat_on_the_page_and_in_the_console(browser: Any, settings: Settings
             drain(worker)  # finalize on chain
             desk.get_by_role("button", name=re.compile("Tetapkan hasil")).click()
             hasil = desk.locator("#rat-hasil")
-            # LPJ: 16 online for + 2 on paper = 18 for, of 20 present or online: passed.
-            expect(hasil).to_contain_text("0 / 16 / 0")
+            # LPJ: 17 online for (one by proxy) + 2 on paper = 19 for: passed.
+            expect(hasil).to_contain_text("0 / 17 / 0")
+            expect(hasil).to_contain_text("0 / 19 / 0")
             expect(hasil).to_contain_text("DITERIMA")
             expect(desk.locator("#rat-status")).to_contain_text("Diputuskan")
             desk.screenshot(path=str(SCREENS / "console-rat-hasil.png"), full_page=True)
