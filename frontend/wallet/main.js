@@ -54,7 +54,15 @@ function drawLoans() {
   if (loansUi) loansUi.renderLoans(S, entryCheck);
   else $('loans-intro').textContent = translate(S.lang, S.session ? 'loansLoading' : 'loansSignIn');
 }
-const draw = () => { render(S); if (receiptUi) receiptUi.renderReceipt(S); drawLoans(); };
+// The RAT section is its own module (wallet/rat.js), drawn from the same state.
+let ratUi = null;
+const draw = () => {
+  render(S);
+  if (receiptUi) receiptUi.renderReceipt(S);
+  drawLoans();
+  if (ratUi) ratUi.drawRat();
+};
+import('./rat.js').then((m) => { m.startRat(S, draw); ratUi = m; draw(); }, () => {});
 
 // --- feedback -------------------------------------------------------------------------
 function say(key, vars) { S.status = key ? { key, vars } : null; renderMessages(S); }

@@ -1,8 +1,8 @@
 """The pengawas (supervisor) may open every console page and change nothing. The pages and
 forms are found from the app's own routes, so a screen added later is covered without
 editing this test: every GET answers without a server error, every form POST (other than
-signing out and changing one's own password, and the one approval the law gives the pengawas)
-is refused with 403 and no table gains or loses a row."""
+signing out, changing one's own password, the one loan approval the law gives the pengawas,
+and co-signing a RAT paper count) is refused with 403 and no table gains or loses a row."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ OWN_ACCOUNT = {"/staff/masuk", "/staff/keluar", "/staff/sandi"}
 # The pengawas approves a related-party loan (Permenkop 8/2023): the form reaches the loan
 # service, which refuses every other case; here there is no such loan, so nothing is written.
 PENGAWAS_DECIDES = {"/staff/pinjaman/{loan_id}/setujui"}
+# The pengawas' other write in the console (docs/RAT.md): co-signing the chair's paper count.
+PENGAWAS_WRITES = {"/staff/rat/{meeting_id}/acara/{position}/tandatangan"}
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 # Tables a sign-in or a page view may touch by design (sessions, throttles, challenges).
 BOOKKEEPING = {"login_throttle", "wallet_challenges"}
@@ -87,7 +89,9 @@ def test_pengawas_opens_every_console_page_and_every_write_is_refused(
                 "content-type", ""):
             assert 'id="read-only"' in reply.text, path
 
-    writes = [p for p in staff_routes(client, "POST") if p not in OWN_ACCOUNT]
+    posts = staff_routes(client, "POST")
+    assert PENGAWAS_WRITES <= set(posts)
+    writes = [p for p in posts if p not in OWN_ACCOUNT | PENGAWAS_WRITES]
     assert len(writes) >= 14, writes
     before = table_counts(client)
     for path in writes:
@@ -100,4 +104,8 @@ def test_pengawas_opens_every_console_page_and_every_write_is_refused(
             continue
         assert reply.status_code == 403, (path, reply.status_code)
         assert "hanya boleh melihat" in reply.text and "may only view" in reply.text, path
+    for path in PENGAWAS_WRITES:  # allowed to the pengawas; here there is nothing to co-sign
+        reply = http.post(fill(path, number), data={"csrf": csrf, "kunci": "k-cosign"},
+                          follow_redirects=False)
+        assert reply.status_code == 404 and "tidak ditemukan" in reply.text, path
     assert table_counts(client) == before

@@ -7,8 +7,18 @@ recorded from the chain's tallies, equal to the hand-worked figures."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+import rfc8785
+
+from ksp.anchoring.export import stream_export
+from ksp.anchoring.job import AnchorJob
+from ksp.anchoring.merkle import leaf_hash
+from ksp.anchoring.verify import EXIT_MISMATCH, EXIT_OK, verify
+from ksp.anchoring.verify.lines import Scan
+from ksp.anchoring.verify.rat import chain_reader
+from ksp.anchoring.verify.result import AuditResult, Finding
 from ksp.auth.models import Role
 from ksp.chain.rat_reads import counted_ballots, finalized_tallies, has_voted, rat_voting
 from ksp.chain.runtime import ChainRuntime
@@ -34,7 +44,8 @@ def move_chain_to(runtime: ChainRuntime, instant: dt.datetime) -> None:
     clock.freeze(instant)
 
 
-def test_the_worked_meeting_on_anvil(settings: Settings, own_anvil: Any) -> None:
+def test_the_worked_meeting_on_anvil(settings: Settings, own_anvil: Any,
+                                     tmp_path: Any) -> None:
     chain_settings = settings.model_copy(update={"rpc_url": own_anvil.url})
     runtime = ChainRuntime(chain_settings)
     runtime.deploy()
@@ -92,3 +103,79 @@ def test_the_worked_meeting_on_anvil(settings: Settings, own_anvil: Any) -> None
     assert reply.status_code == 200, reply.text
     assert [o["member"] for o in reply.json()["officers"]] == [1, 2, 3]
     story.assert_worked_results(story.results(coop, meeting))
+    audit_the_export(coop, w3, voting.address)
+    registry = runtime.deployment["contracts"]["AnchorRegistry"]
+    anchored = AnchorJob(coop.factory, w3, registry["address"], chain_settings,
+                         from_block=registry["block"]).anchor_now()
+    assert anchored.block is not None, anchored.message
+    ksp_audit_verify(coop, own_anvil.url, registry["address"], voting.address, tmp_path)
+
+
+def ksp_audit_verify(coop: Coop, rpc: str, registry: str, rat_voting_address: str,
+                     tmp_path: Any) -> None:
+    """The whole `ksp audit verify --rat-voting` on the anchored export: exit 0; with a
+    changed count in a result (leaf rehashed, as a careful tamperer does), exit 1 naming
+    the meeting and the item."""
+    lines = list(stream_export(coop.factory))
+    clean, tampered = tmp_path / "log.jsonl", tmp_path / "tampered.jsonl"
+    clean.write_text("".join(lines), encoding="utf-8")
+
+    def fewer_against(data: dict[str, Any]) -> None:
+        data["online"][0] -= 1
+        data["total"][0] -= 1
+
+    tampered.write_text("".join(_tampered(lines, "rat.hasil", 0, fewer_against)),
+                        encoding="utf-8")
+    result = verify(clean, rpc, registry, rat_voting=rat_voting_address)
+    assert result.exit_code == EXIT_OK, [f.to_json() for f in result.findings]
+    result = verify(tampered, rpc, registry, rat_voting=rat_voting_address)
+    assert result.exit_code == EXIT_MISMATCH
+    [found] = [f for f in result.findings if f.code == "rat_online_mismatch"]
+    assert found.message_en.startswith("RAT 1 item no. 1 (position 0)")
+
+
+def _rat_findings(lines: list[str], w3: Any, address: str) -> list[Finding]:
+    """What `ksp audit verify --rat-voting` finds on the export's lines (its line scan)."""
+    result = AuditResult()
+    for _leaf in Scan(result, None, chain_reader(w3, address)).leaves(
+            line.encode() for line in lines):
+        pass
+    return result.findings
+
+
+def _tampered(lines: list[str], kind: str, position: int, change: Any) -> list[str]:
+    """The export with one entry's data changed, kept canonical and its leaf rehashed."""
+    out = []
+    for line in lines:
+        record = json.loads(line)
+        payload = json.loads(record["payload"])
+        if record["kind"] == kind and payload["data"]["position"] == position:
+            change(payload["data"])
+            record["payload"] = rfc8785.dumps(payload).decode()
+            record["leaf_hash"] = "0x" + leaf_hash(record["payload"].encode()).hex()
+            line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        out.append(line)
+    return out
+
+
+def audit_the_export(coop: Coop, w3: Any, address: str) -> None:
+    lines = list(stream_export(coop.factory))
+    assert _rat_findings(lines, w3, address) == []
+
+    def more_for(data: dict[str, Any]) -> None:
+        data["online"][1] += 1
+        data["total"][1] += 1
+
+    [found] = _rat_findings(_tampered(lines, "rat.hasil", 1, more_for), w3, address)
+    assert found.code == "rat_online_mismatch"
+    assert found.message_id.startswith("RAT 1 acara no. 2 (posisi 1)")
+    assert "[13, 10, 0]" in found.message_id and "[13, 9, 0]" in found.message_id
+
+    def one_more_paper_ballot(data: dict[str, Any]) -> None:
+        data["ballots"] += 1  # 7 paper ballots, 6 present, none of them voted online
+        data["counts"][0] += 1
+
+    codes = {(f.code, f.message_id.split(":")[0]) for f in _rat_findings(
+        _tampered(lines, "rat.suara_langsung", 0, one_more_paper_ballot), w3, address)}
+    assert codes == {("rat_paper_exceeds_attendance", "RAT 1 acara no. 1 (posisi 0)"),
+                     ("rat_paper_mismatch", "RAT 1 acara no. 1 (posisi 0)")}

@@ -137,15 +137,18 @@ def verify_command(
     loans: Annotated[str | None, typer.Option(
         "--loans", help="LoanAgreements address: also pair each loan's repayments on chain "
                         "with the log's, by seq")] = None,
+    rat_voting: Annotated[str | None, typer.Option(
+        "--rat-voting", help="RatVoting address: check each meeting's tallies on chain")] = None,
 ) -> None:
-    """Verify an exported log against the on-chain anchors (and, with --loans, the loans'
-    repayments on chain against the log's). Exit 0 only if all holds; 1 on any mismatch;
+    """Verify an exported log against the on-chain anchors (with --loans, also the loans'
+    repayments on chain against the log's; with --rat-voting, every finalized RAT's on-chain
+    tallies against its results in the log). Exit 0 only if all holds; 1 on any mismatch;
     2 if the audit cannot run. No database, no server."""
     from ksp.anchoring.verify import report_lines, verify
 
     show = sys.stderr.isatty() if progress is None else progress
     result = verify(log, rpc, registry, from_block=from_block, expected_chain_id=chain_id,
-                    progress=show, loans_address=loans)
+                    progress=show, loans_address=loans, rat_voting=rat_voting)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=1, ensure_ascii=False))
     else:

@@ -103,11 +103,19 @@ class AnchorList(BaseModel):
     offset: int
 
 
+# Entries every member may read and prove: a RAT item's result (counts and decision, no
+# personal data) is the members' own decision, which each member checks (docs/RAT.md).
+MEMBERS_READ = frozenset({"rat.hasil"})
+
+
 def readable_entry(session: Session, principal: Any, seq: int) -> LogEntry:
-    """The entry, if this principal may read it: staff any, a member only their own."""
+    """The entry, if this principal may read it: staff any, a member their own and the
+    RAT results."""
     entry = session.get(LogEntry, seq)
     if entry is None:
         raise NotFound(what_id="Entri log", what_en="Log entry", key=seq)
+    if principal.role is Role.ANGGOTA and entry.kind in MEMBERS_READ:
+        return entry
     if principal.role is Role.ANGGOTA:
         if principal.member_number is None or not concerns_member(
             session, entry, principal.member_number

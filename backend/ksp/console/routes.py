@@ -29,6 +29,7 @@ from ksp.console import (
     portofolio,
     potong_gaji,
     rantai,
+    rat,
     staf,
     struk,
     wajib,
@@ -425,6 +426,6 @@ def teller_save(request: Request, form: Form) -> Response:
 AREAS: tuple[APIRouter, ...] = (koreksi.router, wajib.router, laporan.router, kontak.router,
                                 struk.router, kunci.router, rantai.router, staf.router,
                                 audit.router, dompet.router, potong_gaji.router,
-                                pinjaman.router, portofolio.router)
+                                pinjaman.router, portofolio.router, rat.router)
 for area in AREAS:
     router.include_router(area)

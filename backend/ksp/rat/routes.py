@@ -15,7 +15,7 @@ from ksp.api.openapi import error_responses
 from ksp.api.types import INT64_MAX
 from ksp.auth.models import Role
 from ksp.auth.service import READ_ALL, WRITE
-from ksp.core.errors import Forbidden, InvalidInput
+from ksp.core.errors import Forbidden, InvalidInput, KspError
 from ksp.core.settings import Settings
 from ksp.members.errors import UnknownMember
 from ksp.notifications.errors import TemplateParamsInvalid
@@ -63,6 +63,7 @@ MemberWriter = Annotated[Writer, Depends(writer_for(Role.ANGGOTA))]
 MeetingId = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor RAT")]
 Position = Annotated[int, Path(ge=0, le=255, description="Nomor acara, dari 0")]
 PrincipalNo = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor pemberi kuasa")]
+ProxyNo = Annotated[int, Path(ge=1, le=INT64_MAX, description="Nomor penerima kuasa")]
 
 SIGNED = (MeetingNotFound, WrongMeetingState, VotingNotOpen, NotEligible, UnknownMember,
           InvalidSignature, SignerMismatch, ChainNotReady)
@@ -173,6 +174,33 @@ def invitation_pdf(meeting_id: MeetingId, principal: CurrentPrincipal, session: 
     return Response(html_to_pdf(html), media_type="application/pdf",
                     headers={"Content-Disposition":
                              f'attachment; filename="undangan-rat-{meeting_id}.pdf"'})
+
+
+@router.get("/meetings/{meeting_id}/risalah.pdf", response_class=Response,
+            responses={200: {"description": "Risalah RAT (PDF) / the minutes of the RAT",
+                             "content": {"application/pdf": {"schema": {
+                                 "type": "string", "format": "binary"}}}},
+                       **error_responses(MeetingNotFound, WrongMeetingState, Forbidden)})
+def minutes_pdf(meeting_id: MeetingId, principal: CurrentPrincipal, session: SessionDep,
+                settings: SettingsDep) -> Response:
+    """Risalah RAT untuk ditandatangani sekretaris dan pimpinan rapat, sesudah hasil
+    ditetapkan (staf)."""
+    from ksp.rat.minutes import minutes_html
+
+    if principal.role not in READ_ALL:
+        raise Forbidden()
+    html = minutes_html(session, meeting_id, settings.coop_name, rat_voting_address(settings))
+    return Response(html_to_pdf(html), media_type="application/pdf",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="risalah-rat-{meeting_id}.pdf"'})
+
+
+def rat_voting_address(settings: Settings) -> str | None:
+    """RatVoting's address from the recorded deployment, or None before it is deployed."""
+    try:
+        return domain_from_settings(settings).verifying_contract
+    except KspError:
+        return None
 
 
 # In the hall
@@ -373,6 +401,20 @@ def appoint_proxy(meeting_id: MeetingId, body: schemas.ProxyIn, writer: MemberWr
         return 201, schemas.proxy_out(row), row.seq
 
     return writer.run(body.model_dump(mode="json") | {"meeting": meeting_id}, act)
+
+
+@router.get("/meetings/{meeting_id}/proxies/address/{proxy}",
+            response_model=schemas.ProxyAddressOut,
+            responses=error_responses(MeetingNotFound, WrongMeetingState, VotingNotOpen,
+                                      ProxiesNotAllowed, NotEligible, UnknownMember,
+                                      InvalidProxy, Forbidden))
+def proxy_address(meeting_id: MeetingId, proxy: ProxyNo, principal: CurrentPrincipal,
+                  session: SessionDep) -> Any:
+    """Alamat dompet calon penerima kuasa, yang ditandatangani pemberi kuasa dalam `Proxy`
+    (anggota; alamat itu publik di daftar anggota di rantai)."""
+    if principal.role is not Role.ANGGOTA or principal.member_number is None:
+        raise Forbidden()
+    return {"member": proxy, "address": service.proxy_address(session, meeting_id, proxy)}
 
 
 @router.get("/meetings/{meeting_id}/proxies/mine", response_model=list[schemas.ProxyOut],

@@ -186,6 +186,11 @@ class ProxyOut(BaseModel):
     seq: int
 
 
+class ProxyAddressOut(BaseModel):
+    member: int
+    address: str = Field(description="Alamat dompet yang ditandatangani dalam `Proxy`")
+
+
 class BallotOut(BaseModel):
     """The member's receipt."""
 

@@ -415,6 +415,21 @@ def _has_ballot(session: Session, meeting_id: int, number: int) -> bool:
         is not None
 
 
+def proxy_address(session: Session, meeting_id: int, proxy: int) -> str:
+    """The wallet address a principal's `Proxy` signature names for member `proxy` (the
+    address is public on chain, in the member roll). Refused as an appointment would be."""
+    meeting = get_meeting(session, meeting_id)
+    _open_for_proxies(meeting)
+    adart = adart_at(session, clock.today())
+    if not adart.proxy_allowed or adart.proxy_max_principals == 0:
+        raise ProxiesNotAllowed()
+    holder = _voter(session, meeting, proxy)
+    if holder.wallet_address is None:
+        raise InvalidProxy(reason_id=f"anggota {proxy} belum menautkan dompet",
+                           reason_en=f"member {proxy} has no linked wallet")
+    return holder.wallet_address
+
+
 def appoint_proxy(session: Session, domain: RatDomain, meeting_id: int, *, principal: int,
                   proxy: int, signature: str) -> Proxy:
     """The principal's signed `Proxy` appointing another member, within the AD/ART limit."""

@@ -33,6 +33,7 @@ from ksp.anchoring.verify.chain import (
 )
 from ksp.anchoring.verify.lines import Scan, is_canonical, parse_payload
 from ksp.anchoring.verify.loans import check_repayments
+from ksp.anchoring.verify.rat import RatChain, chain_reader
 from ksp.anchoring.verify.report import check_anchors, headline, locate, report_lines
 from ksp.anchoring.verify.result import (
     EXIT_ERROR,
@@ -61,8 +62,11 @@ def verify(
     expected_chain_id: int | None = None,
     progress: bool = False,
     loans_address: str | None = None,
+    rat_voting: str | None = None,
 ) -> AuditResult:
-    """Verifies an exported log against the registry's anchors (see module doc)."""
+    """Verifies an exported log against the registry's anchors (see module doc); with
+    `loans_address` (LoanAgreements) also the loans' repayments on chain by seq, with
+    `rat_voting` (RatVoting's address) each finalized meeting's tallies (`rat`)."""
     from ksp.chain.client import make_web3
 
     result = AuditResult()
@@ -76,6 +80,7 @@ def verify(
         w3 = make_web3(rpc_url, timeout=30)
         chain = read_chain(w3, registry_address, from_block,
                            expected_chain_id=expected_chain_id, loans_address=loans_address)
+        rat_chain = chain_reader(w3, rat_voting, from_block) if rat_voting else None
     except AuditSetupError as exc:
         result.fail(exc.code, exc.message_id, exc.message_en)
     except Exception as exc:
@@ -91,7 +96,7 @@ def verify(
         headline(result)
         return result
     return verify_against(path, chain, from_block=from_block, progress=progress,
-                          result=result)
+                          result=result, rat_chain=rat_chain)
 
 
 def verify_against(
@@ -101,14 +106,15 @@ def verify_against(
     from_block: int = 0,
     progress: bool = False,
     result: AuditResult | None = None,
+    rat_chain: RatChain | None = None,
 ) -> AuditResult:
     """`verify` with the chain already read (the export is the only input read here)."""
     result = result or AuditResult()
     with path.open("rb") as source:
         if progress:
-            tree, scan = _build_with_progress(source, path, result)
+            tree, scan = _build_with_progress(source, path, result, rat_chain)
         else:
-            scan = Scan(result, None)
+            scan = Scan(result, None, rat_chain)
             tree = merkle.MerkleLog.from_leaf_hashes(scan.leaves(source))
     check_anchors(result, tree, chain, from_block)
     if chain.repayments is not None:
@@ -118,8 +124,8 @@ def verify_against(
     return result
 
 
-def _build_with_progress(source: Any, path: Path, result: AuditResult
-                         ) -> tuple[merkle.MerkleLog, Scan]:
+def _build_with_progress(source: Any, path: Path, result: AuditResult,
+                         rat_chain: RatChain | None) -> tuple[merkle.MerkleLog, Scan]:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -133,5 +139,5 @@ def _build_with_progress(source: Any, path: Path, result: AuditResult
                   TimeRemainingColumn(), console=Console(stderr=True),
                   transient=True) as bar:
         task = bar.add_task("scan", total=os.path.getsize(path))
-        scan = Scan(result, lambda n: bar.advance(task, n))
+        scan = Scan(result, lambda n: bar.advance(task, n), rat_chain)
         return merkle.MerkleLog.from_leaf_hashes(scan.leaves(source)), scan

@@ -16,6 +16,7 @@ import rfc8785
 
 from ksp.anchoring import merkle
 from ksp.anchoring.verify.loans import REPAYMENT_KIND, LoggedRepayment, logged_repayment
+from ksp.anchoring.verify.rat import RatChain, RatCheck
 from ksp.anchoring.verify.result import MAX_FINDINGS, AuditResult, Finding
 from ksp.anchoring.verify.shu import ShuCheck
 
@@ -85,13 +86,15 @@ def _bom_note(text: str) -> tuple[str, str]:
 class Scan:
     """Checks each line and yields the leaf hash recomputed from its payload bytes."""
 
-    def __init__(self, result: AuditResult, tick: Callable[[int], None] | None) -> None:
+    def __init__(self, result: AuditResult, tick: Callable[[int], None] | None,
+                 rat_chain: RatChain | None = None) -> None:
         self.result = result
         self.tick = tick
         self.expected = 1  # the seq the next entry must have
         self.prev_seq: int | None = None
         self.shu = ShuCheck()  # the SHU lines, checked together at the end
         self.repayments: dict[int, LoggedRepayment] = {}  # loan repayments by seq
+        self.rat = RatCheck(rat_chain)  # the RAT lines, against RatVoting when given
 
     def add(self, code: str, seq: int, line: int, message_id: str, message_en: str) -> None:
         self.result.findings_total += 1
@@ -124,6 +127,7 @@ class Scan:
             self.tick(pending_bytes)
         self.result.entries = count
         self.shu.finish(self.add)
+        self.rat.finish(self.add)
 
     def check_line(self, number: int, raw: bytes) -> bytes:
         expected = self.expected
@@ -181,6 +185,7 @@ class Scan:
             self.repayments[seq] = logged_repayment(value, seq, number)
         else:
             self.shu.see(seq, number, kind, value)
+            self.rat.see(seq, number, kind, value)
         return leaf
 
     def check_seq(self, number: int, seq: int, expected: int) -> None:

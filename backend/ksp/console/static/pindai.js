@@ -1,6 +1,7 @@
 // Fills a form's code field from the member's QR (KSP-LINK:1:<member>:<CODE>), read with
 // jsQR from the camera or, on tablets without a usable camera stream, from a photo: linking
-// a wallet, and replacing the key of a lost phone. Nothing is sent until the teller submits.
+// a wallet, replacing the key of a lost phone, and RAT attendance (data-scan-member="any":
+// the whole QR goes in the field). Nothing is sent until the teller submits.
 (() => {
   const form = document.querySelector("form[data-scan-member]");
   const scan = document.getElementById("scan");  // absent for a role that only views
@@ -33,6 +34,13 @@
   function use(text) {
     const match = LINK.exec(text || "");
     if (!match) return false;
+    if (member === "any") {  // attendance: any member's QR, the server reads the number
+      code.value = text.trim();
+      code.removeAttribute("aria-invalid");
+      say(`QR anggota ${match[1]} terbaca.`, `Member ${match[1]}'s QR read.`);
+      form.querySelector("button[type=submit]").focus();
+      return true;
+    }
     if (match[1] !== member) {
       say(`QR ini untuk anggota ${match[1]}, bukan ${member}.`,
         `This QR is for member ${match[1]}, not ${member}.`);
