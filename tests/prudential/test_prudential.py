@@ -22,6 +22,7 @@ from ksp.printing.render import CSV_BOM, read_csv
 from ksp.prudential.rules import Ratio, percent_text, to_bps
 from ksp.savings import service as savings
 from ksp.savings.service import Jenis
+from tests.console.test_console import sign_in
 from tests.support.client import KspClient
 from tests.support.factories import join
 from tests.support.loan_rows import disbursed_loan
@@ -167,3 +168,27 @@ def test_bps_is_the_exact_ratio_rounded_half_up(numerator, denominator):
     assert abs(exact - bps) <= Fraction(1, 2)
     if abs(exact - bps) == Fraction(1, 2):
         assert abs(bps) > abs(exact)  # a half goes away from zero
+
+
+# --- the console page ---------------------------------------------------------------------
+
+
+def test_the_console_page_shows_the_figures_the_charts_data_and_the_downloads(client):
+    sign_in(client, Role.PENGAWAS)
+    html = client.http.get(f"/staff/prudensial?tanggal={DAY}")
+    assert html.status_code == 200, html.text
+    text = html.text
+    assert 'id="likuiditas">84,13%' in text and "Kurang Sehat" in text
+    assert "/staff/aset/chart.umd.min.js" in text and "cdn" not in text.lower()
+    assert 'id="chart-trend"' in text and 'id="chart-classes"' in text
+    # The loans by class (macet Rp 10.000.000, lancar Rp 63.000.000) go to the bar chart.
+    assert "&#34;rupiah&#34;: 63000000" in text and "&#34;rupiah&#34;: 10000000" in text
+    assert client.http.get("/staff/aset/chart.umd.min.js").status_code == 200
+    pdf = client.http.get(f"/staff/prudensial.pdf?tanggal={DAY}")
+    assert pdf.status_code == 200 and "84,13%" in _pdf_text(pdf.content)
+    csv = client.http.get(f"/staff/prudensial.csv?tanggal={DAY}")
+    assert csv.status_code == 200 and "8413" in csv.text
+    early = client.http.get("/staff/prudensial?tanggal=2024-12-31")
+    assert early.status_code == 422
+    assert "sebelum koperasi berdiri" in early.text
+    assert client.http.get("/staff/prudensial.pdf?tanggal=2024-12-31").status_code == 422

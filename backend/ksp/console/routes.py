@@ -26,6 +26,7 @@ from ksp.console import (
     kunci,
     laporan,
     potong_gaji,
+    prudensial,
     rantai,
     staf,
     struk,
@@ -422,6 +423,7 @@ def teller_save(request: Request, form: Form) -> Response:
 # --- the other areas of the console, one module each (they share ksp.console.common) --
 AREAS: tuple[APIRouter, ...] = (koreksi.router, wajib.router, laporan.router, kontak.router,
                                 struk.router, kunci.router, rantai.router, staf.router,
-                                audit.router, dompet.router, potong_gaji.router)
+                                audit.router, dompet.router, potong_gaji.router,
+                                prudensial.router)
 for area in AREAS:
     router.include_router(area)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ksp.coop.adart import BPS
@@ -101,6 +101,7 @@ class LoanQuality:
     related_party_outstanding: int
     related_party_cap: int
     related_party_cap_bps: int
+    by_class: Mapping[str, int] = field(default_factory=dict)  # kolektibilitas -> outstanding
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,8 @@ def prudential_on(session: Session, day: dt.date) -> rules.Prudential:
         provision_posted=portfolio.provision_posted,
         related_party_outstanding=portfolio.related_party_outstanding,
         related_party_cap=portfolio.related_party_cap,
-        related_party_cap_bps=adart.related_party_cap_bps)
+        related_party_cap_bps=adart.related_party_cap_bps,
+        by_class={k.value: amount for k, amount in portfolio.by_class.items()})
     return rules.compute(day, balances, quality, _exposures(session, day, lines))
 
 
