@@ -12,13 +12,11 @@ this server (and, for the phone, the chain's RPC) blocked:
 from __future__ import annotations
 
 import io
-import json
 import re
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from ksp.anchoring.job import AnchorJob
 from ksp.api.app import create_app
@@ -29,10 +27,9 @@ from ksp.core import clock
 from ksp.core.db import transaction
 from ksp.core.settings import PROJECT_ROOT, Settings
 from ksp.ledger.models import LogHead
-from ksp.loans.models import Loan
-from ksp.loans.schedule import Method, build_schedule
 from tests.browser.guard import guarded_context, staff_sign_in
 from tests.browser.test_wallet_page import TIMEOUT_MS, browser, import_key, serve
+from tests.prudential.terms import give_terms
 from tests.shu.year import build_year, frozen, rat_approves
 from tests.support.client import KspClient, new_wallet
 
@@ -41,29 +38,6 @@ __all__ = ["browser"]  # the shared Chromium fixture
 
 SCREENS = PROJECT_ROOT / "docs/screens"
 STAFF_PASSWORD = "rahasia-uji-cerita-13"  # test-only staff password, per test database
-
-
-def _give_terms(client: KspClient) -> None:
-    """tests/shu/year.py makes its loans without the agreed terms and under a product it
-    never defines (the SHU needs only their postings); the portfolio reads the schedule and
-    the product's BMPP, so the two loans get both here: the default product, monthly from a
-    month after disbursement, as the loan service would have agreed them."""
-    with transaction(client.app.state.sessionmaker) as session:
-        for loan in session.scalars(select(Loan)):
-            first_due = loan.disbursed_on.replace(month=loan.disbursed_on.month + 1)
-            schedule = build_schedule(loan.principal, loan.rate_bps, loan.tenor_months,
-                                      Method(loan.method), first_due)
-            loan.first_due_date = first_due
-            loan.product_code, loan.product_version = "umum", 0
-            loan.terms_json = json.dumps({
-                "principal": loan.principal, "rate_bps": loan.rate_bps, "method": loan.method,
-                "tenor_months": loan.tenor_months, "first_due_date": first_due.isoformat(),
-                "admin_fee": loan.admin_fee,
-                "denda": {"bps_per_day": 10, "basis": "angsuran", "grace_days": 3},
-                "schedule": [{"number": r.number, "due_date": r.due_date.isoformat(),
-                              "pokok": r.pokok, "jasa": r.jasa, "total": r.total,
-                              "outstanding_after": r.outstanding_after} for r in schedule]},
-                sort_keys=True)
 
 
 def test_a_member_sees_her_shu_checked_and_the_pengawas_prints_the_prudential_report(
@@ -86,7 +60,7 @@ def test_a_member_sees_her_shu_checked_and_the_pengawas_prints_the_prudential_re
         client = KspClient(chain_settings)
         wallet = new_wallet()
         n = build_year(client, wallet_a=wallet)
-        _give_terms(client)
+        give_terms(client)
         ketua = client.staff(Role.PENGURUS, "ketua")
         bendahara = client.staff(Role.PENGURUS, "bendahara")
         assert client.post("/api/v1/shu/2025/close", {}, ketua).status_code == 200
