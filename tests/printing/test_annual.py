@@ -15,6 +15,7 @@ from ksp.ledger import chart
 from ksp.ledger.models import LogHead
 from ksp.ledger.reports import trial_balance
 from ksp.printing.render import read_csv
+from tests.console.test_console import sign_in
 from tests.prudential.terms import give_terms
 from tests.shu.year import build_year, frozen, rat_approves
 from tests.support.client import KspClient
@@ -109,3 +110,25 @@ def test_a_year_before_the_cooperative_existed_is_refused(world):
         reply = client.http.get(path, headers={"Authorization": f"Bearer {pengawas}"})
         assert (reply.status_code, reply.json()["code"]) == (422, "report_before_founding")
     assert counts(client) == before
+
+
+def test_the_console_page_prints_every_year_end_report(world):
+    client, n, _pengawas = world
+    sign_in(client, Role.PENGAWAS, "bu.pengawas")
+    http = client.http
+    page = http.get("/staff/laporan-tahunan?tahun=2025")
+    assert page.status_code == 200, page.text
+    assert 'id="shu-total">Rp 437.500' in page.text
+    assert 'href="/staff/laporan-tahunan/2025/lpj.pdf"' in page.text
+    lpj = http.get("/staff/laporan-tahunan/2025/lpj.pdf")
+    assert lpj.status_code == 200 and "6. Daftar SHU Anggota" in _text(lpj.content)
+    for kind in ("perubahan-ekuitas", "arus-kas", "daftar-shu"):
+        assert http.get(f"/staff/laporan-tahunan/2025/{kind}.pdf").status_code == 200
+        assert http.get(f"/staff/laporan-tahunan/2025/{kind}.csv").status_code == 200
+    own = http.get(f"/staff/laporan-tahunan/2025/pernyataan-anggota.pdf?anggota={n['A']}")
+    assert own.status_code == 200 and "Rp 337.602" in _text(own.content)
+    missing = http.get("/staff/laporan-tahunan/2025/pernyataan-anggota.pdf?anggota=999")
+    assert missing.status_code == 404 and "Anggota 999 tidak ditemukan." in missing.text
+    early = http.get("/staff/laporan-tahunan?tahun=2024")
+    assert early.status_code == 422 and "sebelum koperasi berdiri" in early.text
+    assert http.get("/staff/laporan-tahunan/2025/lain.pdf").status_code == 404

@@ -30,6 +30,7 @@ from ksp.console import (
     rantai,
     staf,
     struk,
+    tahunan,
     wajib,
 )
 from ksp.console import session as web
@@ -424,6 +425,6 @@ def teller_save(request: Request, form: Form) -> Response:
 AREAS: tuple[APIRouter, ...] = (koreksi.router, wajib.router, laporan.router, kontak.router,
                                 struk.router, kunci.router, rantai.router, staf.router,
                                 audit.router, dompet.router, potong_gaji.router,
-                                prudensial.router)
+                                prudensial.router, tahunan.router)
 for area in AREAS:
     router.include_router(area)
