@@ -20,6 +20,7 @@ from ksp.ledger.models import LogHead
 from ksp.loans.portfolio import post_provisions
 from ksp.printing.render import CSV_BOM, read_csv
 from ksp.prudential.rules import Ratio, percent_text, to_bps
+from ksp.prudential.service import prudential_on, trend
 from ksp.savings import service as savings
 from ksp.savings.service import Jenis
 from tests.console.test_console import sign_in
@@ -192,3 +193,17 @@ def test_the_console_page_shows_the_figures_the_charts_data_and_the_downloads(cl
     assert early.status_code == 422
     assert "sebelum koperasi berdiri" in early.text
     assert client.http.get("/staff/prudensial.pdf?tanggal=2024-12-31").status_code == 422
+
+
+def test_the_trend_in_one_pass_equals_the_report_of_each_month_end(client):
+    with client.app.state.sessionmaker() as session:
+        points = trend(session, dt.date.fromisoformat(DAY))
+        assert [p.date for p in points][:2] == [dt.date(2025, 9, 30), dt.date(2025, 10, 31)]
+        assert points[-1].date == dt.date.fromisoformat(DAY) and len(points) == 12
+        for point in points:
+            full = prudential_on(session, point.date)
+            assert (point.npl_bps, point.liquidity_bps, point.capital_to_assets_bps,
+                    point.loans_to_savings_bps) == (
+                full.quality.npl_bps, full.liquidity.bps, full.capital_to_assets.bps,
+                full.loans_to_savings.bps)
+    assert points[-1].liquidity_bps == 8413

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ksp.coop.service import adart_at
@@ -22,7 +22,7 @@ from ksp.ledger.models import AccountType, JournalEntry, JournalLine, Side
 from ksp.loans.models import Loan
 from ksp.loans.portfolio import LoanLine, allowance_balance, loan_lines, summarize
 from ksp.loans.products import product_version, products_at
-from ksp.loans.quality import health_band_labels
+from ksp.loans.quality import health_band_labels, npl_bps
 from ksp.prudential import rules
 from ksp.prudential.errors import BeforeFounding, NoRecordsYet
 
@@ -40,26 +40,43 @@ def check_date(session: Session, day: dt.date) -> None:
         raise BeforeFounding(date=day.isoformat(), first=first.isoformat())
 
 
-def balances_on(session: Session, day: dt.date) -> dict[str, int]:
-    """Every account's balance through `day`, by its type's normal side."""
+def balances_at(session: Session, days: Sequence[dt.date]) -> list[dict[str, int]]:
+    """Every account's balance through each of `days` (ascending), by its type's normal
+    side, in one pass over the journal: lines are summed per day bucket, then cumulated."""
+    if not days:
+        return []
+    if list(days) != sorted(days):
+        raise ValueError("days must be ascending")
+    bucket = case(*((JournalEntry.entry_date <= day, i) for i, day in enumerate(days)),
+                  else_=len(days))
     rows = session.execute(
-        select(JournalLine.account_code, JournalLine.side, func.sum(JournalLine.amount))
+        select(JournalLine.account_code, JournalLine.side, bucket, func.sum(JournalLine.amount))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalEntry.entry_date <= day)
-        .group_by(JournalLine.account_code, JournalLine.side))
+        .where(JournalEntry.entry_date <= days[-1])
+        .group_by(JournalLine.account_code, JournalLine.side, bucket))
     types = account_types(session)
-    result: dict[str, int] = {}
-    for code, side, amount in rows:
+    moved: list[dict[str, int]] = [{} for _ in days]
+    for code, side, index, amount in rows:
         if code not in types:
             types = account_types(session, refresh=True)
         debit_normal = types[code] in (AccountType.ASSET, AccountType.EXPENSE)
         sign = 1 if (side == Side.DEBIT) == debit_normal else -1
-        result[code] = result.get(code, 0) + sign * int(amount)
+        moved[index][code] = moved[index].get(code, 0) + sign * int(amount)
+    result: list[dict[str, int]] = []
+    running: dict[str, int] = {}
+    for part in moved:
+        for code, amount in part.items():
+            running[code] = running.get(code, 0) + amount
+        result.append(dict(running))
     return result
 
 
-def _balances(session: Session, day: dt.date) -> rules.Balances:
-    by_code = balances_on(session, day)
+def balances_on(session: Session, day: dt.date) -> dict[str, int]:
+    """Every account's balance through `day`, by its type's normal side."""
+    return balances_at(session, [day])[0]
+
+
+def _balances(session: Session, by_code: dict[str, int]) -> rules.Balances:
     types = account_types(session)
 
     def total(kind: AccountType) -> int:
@@ -109,7 +126,7 @@ def prudential_on(session: Session, day: dt.date) -> rules.Prudential:
     """The figures on `day`; refuses a date before the first record (BeforeFounding)."""
     check_date(session, day)
     adart = adart_at(session, day)
-    balances = _balances(session, day)
+    balances = _balances(session, balances_on(session, day))
     lines = loan_lines(session, day)
     portfolio = summarize(day, lines, provision_posted=allowance_balance(session, day),
                           own_capital=balances.own_capital,
@@ -137,13 +154,16 @@ def month_ends(day: dt.date, months: int) -> list[dt.date]:
 
 
 def trend(session: Session, day: dt.date, months: int = 12) -> list[Trend]:
-    """The figures at each of the last `months` month ends that the books cover."""
+    """The figures at each of the last `months` month ends that the books cover: the
+    balances in one pass over the journal, the loans' classes per month end."""
     first = first_record_date(session)
-    points = []
-    for point in month_ends(day, months):
-        if first is None or point < first:
-            continue
-        p = prudential_on(session, point)
-        points.append(Trend(point, p.quality.npl_bps, p.liquidity.bps,
-                            p.capital_to_assets.bps, p.loans_to_savings.bps))
-    return points
+    points = [p for p in month_ends(day, months) if first is not None and p >= first]
+    result = []
+    for point, by_code in zip(points, balances_at(session, points), strict=True):
+        b = _balances(session, by_code)
+        npl = npl_bps(summarize(point, loan_lines(session, point), provision_posted=0,
+                                own_capital=0, related_party_cap_bps=0).by_class)
+        f = rules.compute(point, b, rules.LoanQuality(0, npl, "", "", 0, 0, 0, 0, 0))
+        result.append(Trend(point, npl, f.liquidity.bps, f.capital_to_assets.bps,
+                            f.loans_to_savings.bps))
+    return result
