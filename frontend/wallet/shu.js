@@ -79,9 +79,12 @@ function render() {
   }
   const i = f.inputs;
   const row = (label, value) => h('li', {}, h('span', {}, label), ' ', h('strong', {}, value));
+  // On the average basis Sa and TMS are rupiah-days (balance x days held in the year).
+  const days = i.savings_basis === 'average';
+  const base = (v) => (days ? t('shuRupiahDays', { a: rupiah(big(v)) }) : rupiah(big(v)));
   out.append(h('ul', { class: 'balances', id: 'shu-inputs' },
-    row(t('shuSavingsBase'), rupiah(big(i.savings_base))),
-    row(t('shuTms'), rupiah(big(i.tms))),
+    row(t('shuSavingsBase'), base(i.savings_base)),
+    row(t('shuTms'), base(i.tms)),
     row(t('shuInterest'), rupiah(big(i.interest_paid))),
     row(t('shuVuk'), rupiah(big(i.vuk))),
     row(t('shuJua'), rupiah(big(i.jasa_usaha))),

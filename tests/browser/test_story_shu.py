@@ -93,8 +93,9 @@ def test_a_member_sees_her_shu_checked_and_the_pengawas_prints_the_prudential_re
             shu.get_by_role("button", name="Lihat SHU").click()
             expect(phone.locator("#shu-amount")).to_have_text("SHU tahun 2025: Rp 337.602")
             inputs = phone.locator("#shu-inputs")
-            for text in ("Rp 219.000.000", "Rp 310.400.000", "Rp 1.200.000", "Rp 1.500.000",
-                         "Rp 306.250", "Rp 131.250"):
+            # Jasa modal on the average daily balance: Sa and TMS in rupiah-days.
+            for text in ("Rp 219.000.000·hari", "Rp 310.400.000·hari", "Rp 1.200.000",
+                         "Rp 1.500.000", "Rp 306.250", "Rp 131.250"):
                 expect(inputs).to_contain_text(text)
             # 1.200.000/1.500.000 x 306.250 + 219.000.000/310.400.000 x 131.250 = 337.602,287…
             expect(phone.locator("#shu-recomputed")).to_have_text(
