@@ -27,6 +27,7 @@ BENCHES = [
     "bench_payroll",
     "bench_schedules",
     "bench_shu",
+    "bench_prudential",
 ]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

@@ -265,6 +265,31 @@ def report_phu(date: dt.datetime | None = DateOption) -> None:
     console.print(table)
 
 
+@report_app.command("prudential")
+def report_prudential(date: dt.datetime | None = DateOption) -> None:
+    """Rasio kehatian (prudential figures) on a date."""
+    from ksp.prudential.rules import percent_text
+    from ksp.prudential.service import prudential_on
+
+    factory, _ = _db()
+    day = _date(date)
+    with factory() as session:
+        p = prudential_on(session, day)
+    q = p.quality
+    table = Table("Rasio / ratio", "Nilai / value", title=f"Rasio kehatian per {day}")
+    table.add_row("NPL", f"{percent_text(q.npl_bps)} ({q.health_band})")
+    table.add_row("Likuiditas / liquidity", p.liquidity.text)
+    table.add_row("Modal sendiri / total aset", p.capital_to_assets.text)
+    table.add_row("Pinjaman / simpanan anggota", p.loans_to_savings.text)
+    table.add_row("Pihak terkait / related parties",
+                  f"{_rp(q.related_party_outstanding)} / batas {_rp(q.related_party_cap)}")
+    table.add_row("Penyisihan wajib / tercatat",
+                  f"{_rp(q.provision_required)} / {_rp(q.provision_posted)}")
+    table.add_row("Anggota di atas BMPP / above BMPP",
+                  ", ".join(str(e.member) for e in p.above_bmpp) or "-")
+    console.print(table)
+
+
 @staff_app.command("add")
 def staff_add(username: str, role: Role, actor: str | None = ActorOption) -> None:
     """Tambah pengguna staf; kata sandi diminta di terminal. Tanpa --as hanya untuk akun

@@ -33,6 +33,7 @@ from ksp.members.routes import router as members_router
 from ksp.payroll.routes import UPLOAD_PATHS
 from ksp.payroll.routes import router as payroll_router
 from ksp.printing.routes import router as printing_router
+from ksp.prudential.routes import router as prudential_router
 from ksp.rat.routes import router as rat_router
 from ksp.receipts.routes import router as receipts_router
 from ksp.receipts.service import signer_address
@@ -57,8 +58,9 @@ def create_app(settings: Settings | None = None, chain: ChainRuntime | None = No
     app.state.cipher = PiiCipher(settings.pii_key_bytes())
     app.state.chain = chain or ChainRuntime(settings)
     install_error_handlers(app)
+    # The prudential report's before printing's: /reports/prudential.pdf is no /reports/{kind}.pdf
     for router in (health_router, auth_router, members_router, savings_router, ledger_router,
-                   adart_router, printing_router, console_router):
+                   adart_router, prudential_router, printing_router, console_router):
         app.include_router(router)
     app.include_router(anchoring_router)
     app.include_router(receipts_router)

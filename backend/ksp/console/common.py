@@ -48,7 +48,10 @@ STATIC = {"console.css": (HERE / "static/console.css", "text/css; charset=utf-8"
           "pindai.js": (HERE / "static/pindai.js", "text/javascript; charset=utf-8"),
           "potong-gaji.js": (HERE / "static/potong-gaji.js", "text/javascript; charset=utf-8"),
           "jsQR.js": (PROJECT_ROOT / "node_modules/jsqr/dist/jsQR.js",
-                      "text/javascript; charset=utf-8")}
+                      "text/javascript; charset=utf-8"),
+          "chart.umd.min.js": (PROJECT_ROOT / "node_modules/chart.js/dist/chart.umd.min.js",
+                               "text/javascript; charset=utf-8"),
+          "prudensial.js": (HERE / "static/prudensial.js", "text/javascript; charset=utf-8")}
 # Pages hold personal data: never stored by a browser or proxy cache.
 NO_STORE = {"Cache-Control": "no-store"}
 INT64_MAX = 2**63 - 1

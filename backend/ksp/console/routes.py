@@ -28,10 +28,12 @@ from ksp.console import (
     pinjaman,
     portofolio,
     potong_gaji,
+    prudensial,
     rantai,
     rat,
     staf,
     struk,
+    tahunan,
     wajib,
 )
 from ksp.console import session as web
@@ -426,6 +428,7 @@ def teller_save(request: Request, form: Form) -> Response:
 AREAS: tuple[APIRouter, ...] = (koreksi.router, wajib.router, laporan.router, kontak.router,
                                 struk.router, kunci.router, rantai.router, staf.router,
                                 audit.router, dompet.router, potong_gaji.router,
-                                pinjaman.router, portofolio.router, rat.router)
+                                pinjaman.router, portofolio.router, rat.router,
+                                prudensial.router, tahunan.router)
 for area in AREAS:
     router.include_router(area)

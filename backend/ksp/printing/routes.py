@@ -10,14 +10,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from ksp.api.deps import SessionDep, SettingsDep, require_roles
+from ksp.api.deps import MemberNumber, SessionDep, SettingsDep, require_roles
+from ksp.api.openapi import error_responses
 from ksp.api.types import QueryDate
 from ksp.auth.service import READ_ALL
 from ksp.core import clock
 from ksp.core.money import format_rupiah
-from ksp.members.models import MemberStatus
-from ksp.printing import documents, pdfs
+from ksp.members.errors import UnknownMember
+from ksp.members.models import Member, MemberStatus
+from ksp.printing import annual, documents, pdfs
 from ksp.printing.render import to_csv
+from ksp.prudential.errors import BeforeFounding, NoRecordsYet
 
 router = APIRouter(prefix="/api/v1", tags=["laporan"])
 Reader = Annotated[Any, Depends(require_roles(*READ_ALL))]
@@ -130,3 +133,48 @@ def wajib_arrears_pdf(session: SessionDep, settings: SettingsDep, _r: Reader,
     pdf = pdfs.arrears_pdf(session, settings.coop_name, day, rows, min_months=min_months,
                            status=status.value if status else None)
     return _file(pdf, PDF, f"tunggakan-wajib-{day}.pdf")
+
+
+# --- the year-end reports (ksp.printing.annual) -------------------------------------------
+
+AnnualPdfKind = Annotated[Literal["perubahan-ekuitas", "arus-kas", "daftar-shu", "lpj"],
+                          Path(description="perubahan-ekuitas | arus-kas | daftar-shu | lpj "
+                                           "(laporan pertanggungjawaban: semuanya / all)")]
+AnnualCsvKind = Annotated[Literal["perubahan-ekuitas", "arus-kas", "daftar-shu"],
+                          Path(description="perubahan-ekuitas | arus-kas | daftar-shu")]
+FiscalYear = Annotated[int, Path(ge=1900, le=2099, description="Tahun buku / fiscal year")]
+YearQuery = Annotated[int, Query(ge=1900, le=2099, description="Tahun buku / fiscal year")]
+ANNUAL_ERRORS = error_responses(BeforeFounding, NoRecordsYet)
+
+
+@router.get("/reports/annual/{year}/{kind}.pdf", response_class=Response,
+            responses=_binary("application/pdf", "Laporan tahunan PDF / year-end report")
+            | ANNUAL_ERRORS)
+def annual_pdf(year: FiscalYear, kind: AnnualPdfKind, session: SessionDep,
+               settings: SettingsDep, _r: Reader) -> Response:
+    """A year-end report; `lpj` collects neraca, PHU, perubahan ekuitas, arus kas, the
+    prudential figures and the SHU list into the RAT's accountability report."""
+    pdf = (annual.lpj_pdf(session, settings.coop_name, year) if kind == "lpj"
+           else annual.annual_pdf(session, settings.coop_name, kind, year))
+    return _file(pdf, PDF, f"{kind}-{year}.pdf")
+
+
+@router.get("/reports/annual/{year}/{kind}.csv", response_class=Response,
+            responses=_binary("text/csv", CSV_DOC) | ANNUAL_ERRORS)
+def annual_csv(year: FiscalYear, kind: AnnualCsvKind, session: SessionDep,
+               _r: Reader) -> Response:
+    y = annual.fiscal_year(session, year)
+    header, rows = annual.TABLES[kind](annual.DATA[kind](session, y))
+    return _file(to_csv(header, rows), CSV, f"{kind}-{year}.csv")
+
+
+@router.get("/members/{number}/annual-statement.pdf", response_class=Response,
+            responses=_binary("application/pdf", "Laporan tahunan anggota / member's year")
+            | ANNUAL_ERRORS | error_responses(UnknownMember))
+def member_statement_pdf(number: MemberNumber, session: SessionDep, settings: SettingsDep,
+                         _r: Reader, year: YearQuery) -> Response:
+    """A member's year: savings, loans and SHU (staff and pengawas)."""
+    if session.get(Member, number) is None:
+        raise UnknownMember(number=number)
+    pdf = annual.annual_pdf(session, settings.coop_name, "pernyataan-anggota", year, number)
+    return _file(pdf, PDF, f"laporan-tahunan-anggota-{number}-{year}.pdf")

@@ -1,0 +1,1 @@
+"""Prudential figures (rasio kehatian) of the cooperative for any date."""
