@@ -5,78 +5,38 @@ recomputed) fails, and the finding names the loan and the seq."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
 
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from typer.testing import CliRunner
 
 from ksp.anchoring import merkle
 from ksp.anchoring.export import export_log
 from ksp.anchoring.job import AnchorJob
 from ksp.anchoring.outcomes import Outcome
-from ksp.auth.models import Role
-from ksp.bootstrap import open_database
-from ksp.chain.runtime import ChainRuntime
-from ksp.chain.worker import OutboxWorker
 from ksp.cli import app
 from ksp.core import clock
-from ksp.core.crypto import PiiCipher
 from ksp.core.db import transaction
 from ksp.loans import service
-from ksp.savings import service as savings
-from ksp.savings.service import Jenis
-from tests.support.factories import join
+from tests.loans.on_chain import disbursed_loan
 
 pytestmark = pytest.mark.chain
 
-
-def _drain(worker):
-    for _ in range(5):
-        report = worker.run_once()
-        assert report.failed == 0, report
 
 
 @pytest.fixture
 def audited(chain_settings, tmp_path):
     """(export path, rpc, registry, LoanAgreements address, loan id, repayment seqs)."""
-    runtime = ChainRuntime(chain_settings)
-    contracts = runtime.deploy()["contracts"]
-    engine, factory = open_database(chain_settings)
-    w3 = runtime.connect()
-    worker = OutboxWorker(factory, w3, runtime.deployment, chain_settings.operator_private_key())
-    loans_address = contracts["LoanAgreements"]["address"]
-    domain = service.ChainDomain(int(w3.eth.chain_id), loans_address)
-    today, wallet, cipher = clock.today(), Account.create(), PiiCipher(os.urandom(32))
-    with transaction(factory) as session:
-        n = join(session, cipher, 1, on=dt.date(2025, 1, 10),
-                 wallet_address=wallet.address).number
-        savings.deposit(session, member_number=n, jenis=Jenis.WAJIB, amount=500_000, on=today)
-        loan_id = service.apply(session, service.Application(
-            member=n, product_code="umum", principal=10_000_000, tenor_months=12,
-            purpose="Modal usaha", rate_bps=1800), actor="petugas", role="admin", on=today).id
-        service.propose(session, loan_id, actor="petugas", role="admin")
-        service.approve(session, loan_id, actor="ketua", role=Role.PENGURUS, on=today)
-    _drain(worker)
-    deadline = int(clock.now().timestamp()) + 3 * 86_400
-    with transaction(factory) as session:
-        typed = service.acceptance_data(service.get_loan(session, loan_id), domain, deadline)
-        signed = Account.sign_message(encode_typed_data(full_message=typed), wallet.key)
-        service.accept(session, loan_id, member_number=n, deadline=deadline,
-                       signature="0x" + signed.signature.hex(), domain=lambda: domain)
-    _drain(worker)
-    with transaction(factory) as session:
-        service.disburse(session, loan_id, on=today, to_sukarela=False)
+    world = disbursed_loan(chain_settings)
+    factory, loan_id, w3, today = world.factory, world.loan_id, world.w3, clock.today()
+    loans_address = world.contracts["LoanAgreements"]["address"]
     seqs = []
     for amount in (1_000_000, 2_500_000):
         with transaction(factory) as session:
             seqs.append(service.repay(session, loan_id, amount=amount, on=today,
                                       channel="teller").seq)
-    _drain(worker)
-    registry = contracts["AnchorRegistry"]
+    world.drain()
+    registry = world.contracts["AnchorRegistry"]
     job = AnchorJob(factory, w3, registry["address"], chain_settings,
                     from_block=registry["block"])
     assert job.anchor_now().outcome is Outcome.ANCHORED
@@ -84,7 +44,7 @@ def audited(chain_settings, tmp_path):
     with transaction(factory) as session, export.open("w", encoding="utf-8") as out:
         export_log(session, out)
     yield export, chain_settings.rpc_url, registry["address"], loans_address, loan_id, seqs
-    engine.dispose()
+    world.engine.dispose()
 
 
 def _verify(path, rpc, registry, loans):

@@ -115,8 +115,8 @@ def _import_or_none(request: Request, import_id: int) -> dict[str, Any] | None:
                 "rejects": service.rejects_table(session, import_id)}
 
 
-@router.get("/potong-gaji/{import_id}")
-def result(request: Request, import_id: int) -> Response:
+def _found(request: Request, import_id: int) -> tuple[Principal, dict[str, Any]] | Response:
+    """The signed-in reader and the import, or the page that says why not."""
     who = web.principal(request)
     if who is None:
         return to_login()
@@ -125,19 +125,23 @@ def result(request: Request, import_id: int) -> Response:
         return page(request, "ditolak.html", who, status=404, reason=(
             f"Impor potong gaji {import_id} tidak ditemukan.",
             f"Payroll import {import_id} not found."))
-    return page(request, "potong_gaji_hasil.html", who, imp=found["summary"],
-                rejects=found["rejects"])
+    return who, found
+
+
+@router.get("/potong-gaji/{import_id}")
+def result(request: Request, import_id: int) -> Response:
+    found = _found(request, import_id)
+    if isinstance(found, Response):
+        return found
+    who, imp = found
+    return page(request, "potong_gaji_hasil.html", who, imp=imp["summary"],
+                rejects=imp["rejects"])
 
 
 @router.get("/potong-gaji/{import_id}/ditolak.csv")
 def rejects_csv(request: Request, import_id: int) -> Response:
-    who = web.principal(request)
-    if who is None:
-        return to_login()
-    found = _import_or_none(request, import_id)
-    if found is None:
-        return page(request, "ditolak.html", who, status=404, reason=(
-            f"Impor potong gaji {import_id} tidak ditemukan.",
-            f"Payroll import {import_id} not found."))
-    return download(to_csv(service.REJECTS_HEADER, found["rejects"]), CSV,
+    found = _found(request, import_id)
+    if isinstance(found, Response):
+        return found
+    return download(to_csv(service.REJECTS_HEADER, found[1]["rejects"]), CSV,
                     f"potong-gaji-{import_id}-ditolak.csv")
