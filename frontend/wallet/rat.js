@@ -320,14 +320,24 @@ function checkLine(m, item) {
   return h('p', { class: `rat-check rat-${c.state}`, role: 'status' }, parts.join(' '));
 }
 
+const percent = (bps) => `${Math.trunc(bps / 100)}${bps % 100 ? ',' + String(bps % 100).padStart(2, '0') : ''}%`;
+
+// An SHU item's figures (the pengurus's proposal, which the content hash binds): the SHU,
+// each pool with its share and rupiah, and how the members' part is paid.
+function shuFigures(f) {
+  const lines = [h('li', null, `SHU: ${rupiah(f.shu)}`)];
+  for (const [pool, bps] of Object.entries(f.split || {})) {
+    lines.push(h('li', null, `${pool.replace(/_/g, ' ')}: ${percent(bps)} · ${rupiah((f.amounts || {})[pool] ?? 0)}`));
+  }
+  if (f.settlement) lines.push(h('li', null, `${t('ratSettlement')}: ${f.settlement}`));
+  return h('ul', { class: 'rat-figures' }, ...lines);
+}
+
 function itemView(m, item) {
   const ballot = ownBallot(m, item.position);
   const k = keyOf(m.id, item.position);
   const kids = [h('h4', null, `${item.position + 1}. ${item.title}`), h('p', null, item.text)];
-  if (item.figures) {
-    kids.push(h('ul', { class: 'rat-figures' }, ...Object.entries(item.figures).map(
-      ([name, v]) => h('li', null, `${name.replace(/_/g, ' ')}: ${rupiah(v)}`))));
-  }
+  if (item.figures) kids.push(shuFigures(item.figures));
   if (item.candidates) {
     kids.push(h('p', null, t('ratElection', { seats: item.seats, office: item.office })));
   }

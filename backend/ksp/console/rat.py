@@ -37,7 +37,7 @@ from ksp.console.common import (
 from ksp.coop.service import adart_at
 from ksp.core import clock
 from ksp.core.errors import InvalidInput, KspError
-from ksp.core.money import AmountNotUnderstood, format_rupiah, parse_rupiah
+from ksp.core.money import format_rupiah
 from ksp.rat import service
 from ksp.rat.errors import WrongMeetingState
 from ksp.rat.minutes import DECISION_WORDS, KIND_WORDS, YES_NO_LABELS, percent
@@ -178,8 +178,21 @@ def _item_view(item: Any, names: dict[int, str]) -> dict[str, Any]:
     return {"position": item.position, "title": item.title, "text": item.text,
             "kind": KIND_WORDS[item.kind], "content_hash": item.content_hash,
             "seats": item.seats, "office": item.office.value if item.office else None,
-            "labels": labels, "figures": {k: format_rupiah(v) for k, v in figures.items()},
+            "labels": labels, "figures": shu_lines(figures),
             "threshold": percent(item.threshold_bps) if item.threshold_bps else None}
+
+
+def shu_lines(figures: dict[str, Any]) -> dict[str, str]:
+    """An SHU item's figures (the proposal's, ksp.shu.calc) as the lines people read: the
+    SHU, each pool with its percentage and rupiah, and how members are paid."""
+    if not figures:
+        return {}
+    lines = {"SHU": format_rupiah(int(figures["shu"]))}
+    split, amounts = figures.get("split", {}), figures.get("amounts", {})
+    for pool, bps in split.items():
+        lines[pool.replace("_", " ")] = f"{percent(int(bps))} · {format_rupiah(int(amounts[pool]))}"
+    lines["dibayar / paid as"] = str(figures.get("settlement", ""))
+    return lines
 
 
 def _meeting_page(request: Request, who: Principal, meeting_id: int, status: int = 200,
@@ -300,23 +313,13 @@ def _write(request: Request, form: dict[str, str], meeting_id: int, body: dict[s
     return RedirectResponse(f"/staff/rat/{meeting_id}?ok={done}", status_code=303)
 
 
-def _figures(text: str) -> dict[str, int] | None:
-    """SHU figures typed one a line, `name: Rp 48.000.000`."""
-    found: dict[str, int] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        name, sep, amount = line.partition(":")
-        if not sep or not name.strip():
-            raise InvalidInput(field="figures", reason_id="tulis satu angka per baris: "
-                               "nama: Rp 1.000.000", reason_en="one figure a line: "
-                               "name: Rp 1.000.000")
-        try:
-            found[name.strip()] = int(parse_rupiah(amount))
-        except AmountNotUnderstood as exc:
-            raise InvalidInput(field="figures", reason_id=exc.render_id(),
-                               reason_en=exc.render_en()) from exc
-    return found or None
+def _fiscal_year(text: str) -> int:
+    """The SHU item names the closed fiscal year whose proposal it carries."""
+    year = text.strip()
+    if not (year.isdigit() and len(year) == 4):
+        raise InvalidInput(field="fiscal_year", reason_id="tulis tahun buku, mis. 2025",
+                           reason_en="write the fiscal year, e.g. 2025")
+    return int(year)
 
 
 def _numbers(text: str, field: str) -> list[int]:
@@ -335,7 +338,7 @@ def _numbers(text: str, field: str) -> list[int]:
 @router.post("/rat/{meeting_id}/acara")
 def add_item(request: Request, meeting_id: int, form: Form) -> Response:
     values = {k: form.get(k, "")[:_MAX_TEXT] for k in (
-        "kind", "title", "text", "figures", "office", "seats", "candidates")}
+        "kind", "title", "text", "fiscal_year", "office", "seats", "candidates")}
 
     def act(session: Session, _who: Principal) -> tuple[int, Any, int | None]:
         try:
@@ -343,11 +346,16 @@ def add_item(request: Request, meeting_id: int, form: Form) -> Response:
         except ValueError:
             raise InvalidInput(field="kind", reason_id="jenis acara tidak dikenal",
                                reason_en="unknown item kind") from None
+        if kind is ItemKind.SHU:  # the figures come from the year's proposal, never typed
+            item = service.add_shu_item(session, meeting_id,
+                                        fiscal_year=_fiscal_year(values["fiscal_year"]),
+                                        title=values["title"].strip() or None,
+                                        text=values["text"].strip() or None)
+            return 201, {"position": item.position}, item.seq
         election = kind is ItemKind.ELECTION
         seats = values["seats"].strip()
         draft = service.ItemDraft(
             kind=kind, title=_text(values, "title"), text=_text(values, "text", _MAX_TEXT),
-            figures=_figures(values["figures"]) if kind is ItemKind.SHU else None,
             office=Office(values["office"]) if election and values["office"] in (
                 "pengurus", "pengawas") else None,
             seats=int(seats) if election and seats.isdigit() and len(seats) < 4 else None,
