@@ -126,6 +126,9 @@ def test_a_repayment_at_the_teller_shows_the_allocation_before_it_posts(world: A
     receipt = world.client.http.get(reply.headers["location"]).text
     assert "Rp 916.800" in receipt and "Rp 9.233.200" in receipt
     assert counts(world)["loan_repayments"] == before["loan_repayments"] + 1
+    listing = world.client.http.get("/staff/pinjaman?status=aktif").text
+    row = listing.split(f'id="pinjaman-{loan}"')[1].split("</tr>")[0]
+    assert "Rp 9.233.200" in row  # the list's outstanding: principal less pokok repaid
 
 
 def test_the_pengawas_approves_a_related_party_loan_in_the_console(world: Any) -> None:

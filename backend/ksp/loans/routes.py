@@ -479,24 +479,25 @@ def assessment(loan_id: LoanId, _r: Reader, session: SessionDep) -> Any:
                          "reason": f.reason_id, "reason_en": f.reason_en} for f in a.factors]}
 
 
-def _decision_seq(out: dict[str, Any]) -> int:
-    seq: int = out["decisions"][-1]["seq"]
-    return seq
+def _decide(loan_id: int, body: NoteIn, writer: Writer, step: Any) -> Any:
+    """One decision on a loan (propose, refuse, cancel): the service's `step` under the
+    writer's key; the answer is the loan, the log seq that of the decision just made."""
+    p = writer.principal
+
+    def act(session: Any) -> tuple[int, Any, int]:
+        out = _loan_out(session, step(session, loan_id, actor=p.actor, role=p.role.value,
+                                      note=body.catatan))
+        seq: int = out["decisions"][-1]["seq"]
+        return 200, out, seq
+
+    return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
 
 
 @router.post("/loans/{loan_id}/propose", response_model=LoanOut,
              responses=error_responses(UnknownLoan, InvalidLoanState))
 def propose(loan_id: LoanId, body: NoteIn, writer: StaffWriter) -> Any:
     """Pengusulan oleh petugas pinjaman (maker)."""
-    p = writer.principal
-
-    def act(session: Any) -> tuple[int, Any, int]:
-        loan = service.propose(session, loan_id, actor=p.actor, role=p.role.value,
-                               note=body.catatan)
-        out = _loan_out(session, loan)
-        return 200, out, _decision_seq(out)
-
-    return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
+    return _decide(loan_id, body, writer, service.propose)
 
 
 APPROVE_ERRORS = (UnknownLoan, MemberNotActive, InvalidLoanState, ApproverIsProposer,
@@ -525,30 +526,14 @@ def approve(loan_id: LoanId, body: NoteIn, writer: ApproverWriter) -> Any:
              responses=error_responses(UnknownLoan, InvalidLoanState))
 def refuse(loan_id: LoanId, body: NoteIn, writer: StaffWriter) -> Any:
     """Penolakan pengajuan (sebelum disetujui)."""
-    p = writer.principal
-
-    def act(session: Any) -> tuple[int, Any, int]:
-        loan = service.refuse(session, loan_id, actor=p.actor, role=p.role.value,
-                              note=body.catatan)
-        out = _loan_out(session, loan)
-        return 200, out, _decision_seq(out)
-
-    return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
+    return _decide(loan_id, body, writer, service.refuse)
 
 
 @router.post("/loans/{loan_id}/cancel", response_model=LoanOut,
              responses=error_responses(UnknownLoan, InvalidLoanState))
 def cancel(loan_id: LoanId, body: NoteIn, writer: StaffWriter) -> Any:
     """Pembatalan sebelum anggota menerima; penawaran yang terdaftar dibatalkan di rantai."""
-    p = writer.principal
-
-    def act(session: Any) -> tuple[int, Any, int]:
-        loan = service.cancel(session, loan_id, actor=p.actor, role=p.role.value,
-                              note=body.catatan)
-        out = _loan_out(session, loan)
-        return 200, out, _decision_seq(out)
-
-    return writer.run(body.model_dump(mode="json") | {"loan": loan_id}, act)
+    return _decide(loan_id, body, writer, service.cancel)
 
 
 # --- the agreement --------------------------------------------------------------------------
